@@ -1,0 +1,225 @@
+"""Charter, output types, fields, targets and the digest schedule.
+
+A charter is what a channel declared: why it exists and what it must produce. It is a
+plain pydantic value; the repository stores it whole and keeps every version.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field as PField, field_validator
+
+KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+EMOJI_RE = re.compile(r"^[a-z0-9_+\-']{1,64}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_TYPES = 20
+MAX_FIELDS = 10
+
+
+class ChannelKey(BaseModel):
+    """Where something lives: nothing ever crosses platform + workspace."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    label: str = ""
+    required: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not FIELD_RE.match(v):
+            raise ValueError(f"field name {v!r} must be lowercase letters, digits or _")
+        return v
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    count: int = PField(ge=1, le=10_000)
+    per: Literal["week", "month"] = "week"
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per}"
+
+
+class OutputType(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    emoji: str | None = None
+    description: str = ""
+    fields: tuple[FieldSpec, ...] = ()
+    target: Target | None = None
+    route: str | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not KEY_RE.match(v):
+            raise ValueError(f"type key {v!r} must start with a letter: a-z, 0-9, _ or -")
+        return v
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str) -> str:
+        v = v.strip()
+        if not v or len(v) > 80:
+            raise ValueError("a label needs 1 to 80 characters")
+        return v
+
+    @field_validator("emoji")
+    @classmethod
+    def _emoji(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = normalize_emoji(v)
+        if not EMOJI_RE.match(v):
+            raise ValueError(f"emoji {v!r} is not an emoji name")
+        return v
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, v: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+        names = [f.name for f in v]
+        if len(set(names)) != len(names):
+            raise ValueError("field names must be unique")
+        if len(v) > MAX_FIELDS:
+            raise ValueError(f"at most {MAX_FIELDS} fields")
+        return v
+
+    @property
+    def required_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields if f.required]
+
+    def missing(self, values: dict[str, str]) -> list[FieldSpec]:
+        return [f for f in self.required_fields if not values.get(f.name, "").strip()]
+
+
+class Schedule(BaseModel):
+    """When the digest is posted: a weekday (0 = Monday) and a local time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weekday: int = PField(default=4, ge=0, le=6)
+    at: time = time(16, 0)
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.at.strftime('%H:%M')}"
+
+
+class Nudges(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    behind: bool = True
+    behind_days_before: int = PField(default=2, ge=0, le=6)
+    drafts: bool = True
+    draft_hours: int = PField(default=24, ge=1, le=24 * 14)
+    idle: bool = True
+    idle_periods: int = PField(default=3, ge=1, le=52)
+
+
+def valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Paris)")
+    return name
+
+
+class Charter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    channel: ChannelKey
+    purpose: str = ""
+    owners: tuple[str, ...] = ()
+    types: tuple[OutputType, ...] = ()
+    schedule: Schedule | None = Schedule()
+    timezone: str = "UTC"
+    language: str = "en"
+    paused_until: date | None = None
+    nudges: Nudges = Nudges()
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return valid_timezone(v)
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, v: str) -> str:
+        if len(v) > 2000:
+            raise ValueError("a purpose has at most 2,000 characters")
+        return v.strip()
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, v: tuple[OutputType, ...]) -> tuple[OutputType, ...]:
+        keys = [t.key for t in v]
+        if len(set(keys)) != len(keys):
+            raise ValueError("output type keys must be unique")
+        emojis = [t.emoji for t in v if t.emoji]
+        if len(set(emojis)) != len(emojis):
+            raise ValueError("two output types cannot share an emoji")
+        if len(v) > MAX_TYPES:
+            raise ValueError(f"at most {MAX_TYPES} output types")
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def type(self, key: str) -> OutputType | None:
+        return next((t for t in self.types if t.key == key), None)
+
+    def type_for_emoji(self, emoji: str) -> OutputType | None:
+        emoji = normalize_emoji(emoji)
+        return next((t for t in self.types if t.emoji == emoji), None)
+
+    def is_paused(self, today: date) -> bool:
+        return self.paused_until is not None and today < self.paused_until
+
+    def with_type(self, t: OutputType) -> Charter:
+        types = [x for x in self.types if x.key != t.key] + [t]
+        return self.model_copy(update={"types": tuple(types)}).revalidated()
+
+    def revalidated(self) -> Charter:
+        """model_copy skips validation; every edit goes through this so rules hold."""
+        return Charter.model_validate(self.model_dump())
+
+
+class CharterVersion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    changed_by: str
+    changed_at: datetime
+    summary: str
+    charter: Charter
+
+
+def normalize_emoji(name: str) -> str:
+    """`:Thumbsup::skin-tone-3:` → `thumbsup`: colons, case and skin tones do not matter."""
+    name = name.strip().strip(":").lower()
+    return name.split("::", 1)[0]

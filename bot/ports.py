@@ -1,0 +1,206 @@
+"""What the engine needs from the outside world, as small Protocols.
+
+The engine is handed these; `storage/` implements `Repository` with SQLAlchemy, each
+adapter implements `Gateway` for its platform, and tests use the real SQLite repository
+with recording fakes for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.charter import ChannelKey, Charter, CharterVersion
+from bot.deliverable import Deliverable, NewDeliverable, Status
+
+
+class ConflictError(Exception):
+    """The charter changed since it was read; the caller reads again and retries."""
+
+
+class ChannelInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: ChannelKey
+    name: str = ""
+    is_private: bool = False
+    creator_id: str | None = None
+
+
+class WorkspaceSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    workspace_id: str
+    rollup_channel_id: str | None = None
+
+
+class SearchHit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deliverable: Deliverable
+    channel_is_private: bool
+    channel_name: str
+    rank: float
+
+
+class DigestFacts(BaseModel):
+    """Everything a channel digest needs, fetched in two statements.
+
+    `bucket_counts[type][i]` counts complete deliverables with `bounds[i] <= completed_at
+    < bounds[i+1]`; the last bucket is the digest's period. `month_counts[type]` counts
+    those with `month_start <= completed_at < bounds[-1]`. `current` holds the period's
+    complete deliverables (oldest first), `drafts` every draft created before the end.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket_counts: dict[str, list[int]]
+    month_counts: dict[str, int]
+    current: list[Deliverable]
+    drafts: list[Deliverable]
+
+
+class DigestRun(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    channel: ChannelKey
+    period_start: datetime
+    period_end: datetime
+    status: str  # claimed | sent | failed
+    claimed_at: datetime
+    sent_at: datetime | None = None
+    message_id: str | None = None
+    error: str | None = None
+    late: bool = False
+
+
+class Repository(Protocol):
+    """Everything the engine reads and writes. Every method is one short transaction."""
+
+    # charters
+    async def get_charter(self, channel: ChannelKey) -> Charter | None: ...
+    async def save_charter(self, charter: Charter, by: str, summary: str, at: datetime) -> Charter:
+        """Store `charter` as version `charter.version + 1` and keep the old one in history.
+
+        Raises ConflictError when the stored version is not `charter.version`.
+        """
+        ...
+
+    async def charter_history(self, channel: ChannelKey) -> list[CharterVersion]: ...
+    async def list_charters(
+        self, platform: str | None = None, workspace_id: str | None = None
+    ) -> list[Charter]: ...
+
+    # channels and workspaces
+    async def upsert_channel(self, info: ChannelInfo) -> None: ...
+    async def get_channel(self, channel: ChannelKey) -> ChannelInfo | None: ...
+    async def list_channels(self, platform: str, workspace_id: str) -> list[ChannelInfo]: ...
+    async def get_workspace(self, platform: str, workspace_id: str) -> WorkspaceSettings: ...
+    async def set_rollup_channel(
+        self, platform: str, workspace_id: str, channel_id: str | None
+    ) -> None: ...
+
+    # deliverables
+    async def capture(self, new: NewDeliverable) -> tuple[Deliverable, bool]:
+        """Insert unless (channel, message_id, type) exists; return the row and whether it is new.
+
+        Safe under concurrency: any number of identical calls give one row and no error.
+        """
+        ...
+
+    async def get_deliverable(self, deliverable_id: int) -> Deliverable | None: ...
+    async def by_message(self, channel: ChannelKey, message_id: str) -> list[Deliverable]: ...
+    async def update_deliverable(self, deliverable_id: int, **changes: Any) -> Deliverable: ...
+    async def list_deliverables(
+        self,
+        channel: ChannelKey,
+        *,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        statuses: Sequence[Status] | None = None,
+        limit: int | None = None,
+    ) -> list[Deliverable]:
+        """Newest first; `since`/`until` bound `created_at`."""
+        ...
+
+    async def drafts_of(self, platform: str, workspace_id: str, user_id: str) -> list[Deliverable]: ...
+    async def export(
+        self,
+        platform: str | None = None,
+        workspace_id: str | None = None,
+        channel_id: str | None = None,
+        since: datetime | None = None,
+    ) -> list[Deliverable]: ...
+    async def search(
+        self, platform: str, workspace_id: str, words: str, limit: int = 20
+    ) -> list[SearchHit]:
+        """Ranked full-text search within one workspace (withdrawn/deleted excluded)."""
+        ...
+
+    async def digest_facts(
+        self, channel: ChannelKey, bounds: Sequence[datetime], month_start: datetime
+    ) -> DigestFacts: ...
+
+    # who tagged a deliverable (rule 4)
+    async def add_tagging(self, deliverable_id: int, user_id: str, via: str, emoji: str) -> bool: ...
+    async def remove_tagging(self, deliverable_id: int, user_id: str, emoji: str) -> int:
+        """Remove one tagging; return how many taggings of any kind remain."""
+        ...
+
+    # at-most-once markers (welcome messages, nudges)
+    async def claim_once(self, kind: str, channel: ChannelKey, subject: str, period: str) -> bool: ...
+
+    # digest runs: one per (channel, period end)
+    async def claim_digest(
+        self,
+        channel: ChannelKey,
+        period_start: datetime,
+        period_end: datetime,
+        now: datetime,
+        lease_seconds: int,
+        late: bool = False,
+    ) -> bool: ...
+    async def finish_digest(
+        self,
+        channel: ChannelKey,
+        period_end: datetime,
+        *,
+        status: str,
+        at: datetime,
+        message_id: str | None = None,
+        error: str | None = None,
+    ) -> None: ...
+    async def digest_runs(
+        self, platform: str | None = None, workspace_id: str | None = None
+    ) -> list[DigestRun]: ...
+
+
+class MessageSnapshot(BaseModel):
+    """A platform message as it is now: what capture records."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    text: str
+    author_id: str | None
+    permalink: str | None = None
+    thread_id: str | None = None
+    is_bot: bool = False
+
+
+class Gateway(Protocol):
+    """What the engine may ask the platform the event came from."""
+
+    async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None: ...
+    async def is_member(self, channel: ChannelKey, user_id: str) -> bool: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
