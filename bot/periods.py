@@ -62,11 +62,17 @@ def last_closed(schedule: Schedule, tz: ZoneInfo, now: datetime) -> Period:
 
 
 def periods_back(schedule: Schedule, tz: ZoneInfo, period: Period, n: int) -> list[Period]:
-    """`n` consecutive periods ending with `period`, oldest first (sparklines, trends)."""
-    day = _end_day(schedule, tz, _aware(period.start))
-    if _period_ending(day, schedule, tz) != period:
-        raise ValueError(f"{period} is not a period of the schedule {schedule} in {tz.key}")
-    return [_period_ending(day - k * WEEK, schedule, tz) for k in reversed(range(max(n, 0)))]
+    """`n` consecutive periods ending with `period`, oldest first (sparklines, trends).
+
+    `period` is kept as given; the earlier ones are the schedule's periods closed by
+    `period.start`. They meet `period` exactly unless the schedule changed since `period`
+    was computed, and then history is still shown rather than refused.
+    """
+    if n <= 0:
+        return []
+    day = _end_day(schedule, tz, _aware(period.start)) - WEEK
+    earlier = [_period_ending(day - k * WEEK, schedule, tz) for k in reversed(range(n - 1))]
+    return [*earlier, period]
 
 
 def periods_between(
