@@ -1,0 +1,58 @@
+"""Running the shell on a built app: script lines first, then standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+
+from adapters.console.shell import Shell
+from adapters.console.world import PLATFORM, MovableClock
+from bot.bootstrap import App
+from bot.charter import ChannelKey
+from bot.events import Reply
+from bot.markup import to_plain
+from storage.console_store import ConsoleMessages
+
+
+async def run_shell(app: App, script: Iterable[str], *, interactive_rest: bool = True,
+                    clock: MovableClock | None = None) -> Shell:
+    clock = clock or MovableClock()
+    # The engine reads time from the shell's clock, so `:time +3d` moves everything.
+    app.engine.services.clock = clock
+    shell = Shell(app.engine, ConsoleMessages(app.db), clock, print, user=app.settings.console.user,
+                  prefix="/outputs")
+    await shell.start()
+    tty = sys.stdin.isatty()
+    for line in script:
+        if shell.done:
+            break
+        print(f"{shell.prompt}{line}")
+        await shell.line(line)
+    if interactive_rest and not shell.done:
+        if tty:
+            print("Outputs console. Type :help for the console lines, /outputs help for commands.")
+        while not shell.done:
+            if tty:
+                print(shell.prompt, end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            if not tty:
+                print(f"{shell.prompt}{line.rstrip()}")
+            await shell.line(line)
+    return shell
+
+
+class PrintPoster:
+    """`outputs-bot digest` on the console: the digest is printed."""
+
+    platforms = frozenset({PLATFORM})
+
+    async def post(self, reply: Reply, channel: ChannelKey) -> str:
+        print(self.render(reply, channel))
+        return "printed"
+
+    @staticmethod
+    def render(reply: Reply, channel: ChannelKey) -> str:
+        return f"[{channel.platform} #{channel.channel_id}]\n{to_plain(reply.text)}\n"

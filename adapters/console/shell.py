@@ -1,0 +1,209 @@
+"""`outputs-bot shell`: the console adapter, one line at a time.
+
+Lines: `/outputs …` runs a command; `+:emoji: #12` / `-:emoji: #12` adds / removes a
+reaction; `:user NAME`, `:channel NAME [private]`, `:lang fr`, `:time +3d`, `:edit #12 text`,
+`:delete #12`, `:help`, `:quit`; anything else is a message from the current user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from adapters.console.world import PLATFORM, WORKSPACE, Channel, ConsoleGateway, MovableClock, key
+from bot.charter import ChannelKey
+from bot.digests import Poster, post_due
+from bot.engine import Engine
+from bot.events import (
+    Actor,
+    Audience,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessageDeleted,
+    MessageEdited,
+    OpenForm,
+    Outbound,
+    ReactionAdded,
+    ReactionRemoved,
+    Reply,
+    SendFile,
+)
+from bot.markup import to_plain
+from storage.console_store import ConsoleMessages
+
+HELP = """\
+Console lines:
+  /outputs <command>      run a command (try /outputs help)
+  <any text>              post a message as the current user; its id is shown (#12)
+  +:emoji: #12            add a reaction to message 12;  -:emoji: #12 removes it
+  :user NAME              act as NAME (admin is a workspace admin; others are members)
+  :channel NAME [private] switch to (or create) a channel
+  :lang en|fr             the current user's language
+  :time [+3d|+4h|+30m]    show or move the clock; digests that fall due are posted
+  :edit #12 new text      edit message 12;  :delete #12 deletes it
+  :help  :quit"""
+
+_REACTION = re.compile(r"^([+-]):([a-z0-9_+'\-]+(?:::[a-z0-9_-]+)?):\s+#?(\d+)\s*$", re.I)
+_DELTA = re.compile(r"^\+(\d+)([dhm])$")
+ADMIN = "admin"
+
+
+class Shell:
+    def __init__(self, engine: Engine, messages: ConsoleMessages, clock: MovableClock,
+                 write: Callable[[str], None], *, user: str = ADMIN, prefix: str = "/outputs") -> None:
+        self.engine = engine
+        self.messages = messages
+        self.clock = clock
+        self.write = write
+        self.prefix = prefix
+        self.channels: dict[str, Channel] = {}
+        self.langs: dict[str, str] = {}
+        self.user = user
+        self.admin = user
+        self.channel = "general"
+        self.gateway = ConsoleGateway(messages, self.channels)
+        self.done = False
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.user}@#{self.channel}> "
+
+    async def start(self) -> None:
+        await self._enter(self.channel)
+
+    def actor(self) -> Actor:
+        return Actor(self.user, is_workspace_admin=self.user == self.admin, locale=self.langs.get(self.user))
+
+    async def line(self, text: str) -> None:
+        text = text.rstrip("\n")
+        if not text.strip():
+            return
+        try:
+            await self._line(text.strip())
+        except Exception as exc:  # the shell never dies on one bad line
+            self.write(f"! error: {type(exc).__name__}: {exc}")
+
+    async def _line(self, text: str) -> None:
+        ch = self.channels[self.channel].info()
+        if text == self.prefix or text.startswith(self.prefix + " "):
+            await self._send(CommandInvoked(ch, self.actor(), text[len(self.prefix):], self.prefix))
+        elif m := _REACTION.match(text):
+            sign, emoji, mid = m.groups()
+            cls = ReactionAdded if sign == "+" else ReactionRemoved
+            await self._send(cls(ch, self.actor(), mid, emoji))
+        elif text.startswith(":"):
+            await self._meta(text)
+        else:
+            mid = await self.messages.add(WORKSPACE, self.channel, self.user, text, at=self.clock.now())
+            self.write(f"#{mid}")
+
+    async def _meta(self, text: str) -> None:
+        word, _, rest = text[1:].partition(" ")
+        rest = rest.strip()
+        match word:
+            case "help":
+                self.write(HELP)
+            case "quit" | "exit" | "q":
+                self.done = True
+            case "user" if rest:
+                self.user = rest.split()[0]
+                await self._enter(self.channel)
+                self.write(f"(you are {self.user})")
+            case "channel" if rest:
+                name, *flags = rest.lstrip("#").split()
+                await self._enter(name, private="private" in flags)
+                self.write(f"(in #{self.channel})")
+            case "lang" if rest:
+                self.langs[self.user] = rest
+                self.write(f"(language: {rest})")
+            case "time":
+                await self._time(rest)
+            case "edit" if rest:
+                mid, _, new = rest.lstrip("#").partition(" ")
+                await self._edit(mid, new)
+            case "delete" if rest:
+                await self._delete(rest.lstrip("#"))
+            case _:
+                self.write("Unknown console line. Type :help")
+
+    async def _enter(self, name: str, private: bool = False) -> None:
+        self.channel = name
+        new = name not in self.channels
+        if new:
+            self.channels[name] = Channel(name, private=private, creator=self.user)
+        ch = self.channels[name]
+        if self.user not in ch.members:
+            ch.members.add(self.user)
+            await self._send(MemberJoined(ch.info(), self.actor()))
+
+    async def _edit(self, mid: str, text: str) -> None:
+        row = await self.messages.get(int(mid)) if mid.isdigit() else None
+        if row is None or row.deleted:
+            self.write(f"(no message #{mid})")
+            return
+        await self.messages.edit(row.id, text)
+        snapshot = await self.gateway.fetch_message(key(row.channel_id), mid)
+        assert snapshot is not None
+        await self._send(MessageEdited(self.channels[row.channel_id].info(), snapshot))
+        self.write(f"(edited #{mid})")
+
+    async def _delete(self, mid: str) -> None:
+        row = await self.messages.get(int(mid)) if mid.isdigit() else None
+        if row is None or row.deleted:
+            self.write(f"(no message #{mid})")
+            return
+        await self.messages.delete(row.id)
+        await self._send(MessageDeleted(self.channels[row.channel_id].info(), mid))
+        self.write(f"(deleted #{mid})")
+
+    async def _time(self, rest: str) -> None:
+        if rest:
+            m = _DELTA.match(rest)
+            if not m:
+                self.write("Usage: :time +3d (or +4h, +30m)")
+                return
+            n, unit = int(m.group(1)), m.group(2)
+            self.clock.advance(timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: n}))
+        self.write(f"(now {self.clock.now():%a %Y-%m-%d %H:%M} UTC)")
+        for outcome in await post_due(self.engine.services, ConsolePoster(self), self.clock.now()):
+            if outcome.status == "failed":
+                self.write(f"! digest for #{outcome.charter.channel.channel_id} failed: {outcome.error}")
+
+    async def _send(self, event: Event) -> None:
+        for out in await self.engine.handle(event, self.gateway):
+            self.show(out)
+
+    def show(self, out: Outbound) -> None:
+        match out:
+            case Reply(audience=Audience.EPHEMERAL):
+                self.write(_indent(f"(only {out.user_id}) ", to_plain(out.text)))
+            case Reply(audience=Audience.DIRECT):
+                self.write(_indent(f"(private to {out.user_id}) ", to_plain(out.text)))
+            case Reply():
+                self.write(_indent(f"[#{out.channel_id}] Outputs: ", to_plain(out.text)))
+            case OpenForm():
+                self.write(_indent(f"(form for {out.user_id}) ", to_plain(out.text or out.title)))
+            case SendFile():
+                self.write(f"(file for {out.user_id}: {out.filename}) {to_plain(out.text)}\n{out.content}")
+
+
+class ConsolePoster(Poster):
+    """Digests 'posted' in the console are printed, with a message id like any other."""
+
+    platforms = frozenset({PLATFORM})
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    async def post(self, reply: Reply, channel: ChannelKey) -> str:
+        self.shell.show(reply)
+        return str(await self.shell.messages.add(channel.workspace_id, reply.channel_id, "outputs", reply.text,
+                                                 at=self.shell.clock.now()))
+
+
+def _indent(head: str, body: str) -> str:
+    pad = " " * 2
+    lines = body.splitlines() or [""]
+    return head + lines[0] + "".join("\n" + pad + line for line in lines[1:])

@@ -1,0 +1,285 @@
+"""Commands that read or change the charter."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from pydantic import ValidationError
+
+from bot.charter import (
+    EMOJI_RE,
+    FIELD_RE,
+    KEY_RE,
+    WEEKDAYS,
+    Charter,
+    FieldSpec,
+    OutputType,
+    Schedule,
+    Target,
+    normalize_emoji,
+    valid_timezone,
+)
+from bot.commands.grammar import Args, UsageError
+from bot.context import Ctx
+from bot.events import FormField, OpenForm
+from bot.i18n import LANGUAGES
+from bot.markup import escape, mention
+from bot.ports import ConflictError
+from bot.render import charter_text, how_to_tag, schedule_text
+
+_USER = re.compile(r"^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9._:@-]+)(?:\|[^>]*)?>$")
+_TARGET = re.compile(r"^(\d{1,5})(?:/(week|month))?$")
+TYPE_ADD_OPTIONS = {"emoji", "fields", "target", "route", "description"}
+
+
+def base(ctx: Ctx) -> Charter:
+    """The charter to edit: the current one, or a new one owned by whoever starts it."""
+    if ctx.charter is not None:
+        return ctx.charter
+    s = ctx.settings
+    return Charter(channel=ctx.key, owners=(ctx.actor.user_id,), timezone=s.default_timezone,
+                   language=s.default_language, schedule=s.default_schedule)
+
+
+async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | None:
+    try:
+        new = Charter.model_validate({**base(ctx).model_dump(), **update})
+    except ValidationError as exc:
+        msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        ctx.say(ctx.t("That would make the charter invalid: {error}", error=msg))
+        return None
+    try:
+        stored = await ctx.repo.save_charter(new, ctx.actor.user_id, summary, ctx.now)
+    except ConflictError:
+        ctx.say(ctx.t("The charter changed while you were editing it. Please try again."))
+        return None
+    ctx.charter = stored
+    return stored
+
+
+async def show(ctx: Ctx, args: Args) -> None:
+    if ctx.charter is None:
+        ctx.say(ctx.t("This channel has no charter yet. An owner can run `{prefix} setup`.", prefix=ctx.prefix))
+        return
+    ctx.say(charter_text(ctx.t, ctx.charter) + "\n" + how_to_tag(ctx.t, ctx.charter, ctx.prefix),
+            view=ctx.charter)
+
+
+async def setup(ctx: Ctx, args: Args) -> None:
+    t, c, p = ctx.t, base(ctx), ctx.prefix
+    steps = [
+        t("Let's set up what this channel produces."),
+        t("1. Purpose: `{prefix} purpose <text>` (now: {value})", prefix=p,
+          value=escape(c.purpose) or t("(not set)")),
+        t("2. Each kind of deliverable: `{prefix} type add <key> \"<label>\" [emoji=<name>] "
+          "[fields=a,b,c?] [target=<n>/week|month]`, for example "
+          "`{prefix} type add solution \"Problem solved\" emoji=white_check_mark "
+          "fields=problem,fix,area? target=3/week`", prefix=p),
+        t("3. Digest: `{prefix} schedule <mon…sun> <HH:MM> [<timezone>]` (now: {value})", prefix=p,
+          value=schedule_text(t, c)),
+        t("4. Check it with `{prefix} charter`.", prefix=p),
+    ]
+    fields = (
+        FormField("purpose", t("Purpose"), True, c.purpose),
+        FormField("schedule", t("Digest schedule"), False, str(c.schedule) if c.schedule else "off"),
+        FormField("timezone", t("Timezone"), True, c.timezone),
+        FormField("language", t("Language"), True, c.language),
+    )
+    ctx.out.append(OpenForm(ctx.actor.user_id, ctx.key.channel_id, t("Channel charter"), fields, None,
+                            t.lang, "\n".join(steps)))
+
+
+async def purpose(ctx: Ctx, args: Args) -> None:
+    text = args.raw.strip()
+    if not text:
+        raise UsageError("")
+    if await save(ctx, {"purpose": text}, f"purpose: {text[:200]}"):
+        ctx.say(ctx.t("Purpose set: {purpose}", purpose=escape(text)))
+
+
+def parse_fields(spec: str) -> tuple[FieldSpec, ...]:
+    out = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name = part.rstrip("?")
+        if not FIELD_RE.match(name):
+            raise UsageError(f"field {part!r}")
+        out.append(FieldSpec(name=name, label=name.replace("_", " ").capitalize(),
+                             required=not part.endswith("?")))
+    return tuple(out)
+
+
+def parse_target(spec: str) -> Target:
+    m = _TARGET.match(spec.strip().lower())
+    if not m or int(m.group(1)) < 1:
+        raise UsageError(f"target={spec}")
+    return Target(count=int(m.group(1)), per=m.group(2) or "week")  # type: ignore[arg-type]
+
+
+def parse_user(word: str) -> str:
+    m = _USER.match(word)
+    return m.group(1) if m else word.lstrip("@")
+
+
+async def parse_channel(ctx: Ctx, word: str) -> str:
+    if m := _CHANNEL.match(word):
+        return m.group(1)
+    name = word.lstrip("#")
+    for info in await ctx.repo.list_channels(ctx.key.platform, ctx.key.workspace_id):
+        if info.name == name:
+            return info.key.channel_id
+    return name
+
+
+async def type_add(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    if len(args.words) != 2:
+        raise UsageError("")
+    key, label = args.words[0].lower(), args.words[1]
+    unknown = set(args.options) - TYPE_ADD_OPTIONS
+    if unknown:
+        raise UsageError(", ".join(sorted(unknown)))
+    if not KEY_RE.match(key):
+        ctx.say(ctx.t("`{key}` is not a valid type key: use lowercase letters, digits, - or _, "
+                      "starting with a letter.", key=escape(key)))
+        return
+    o = args.options
+    emoji = normalize_emoji(o["emoji"]) if o.get("emoji") else None
+    if emoji and not EMOJI_RE.match(emoji):
+        raise UsageError(f"emoji={o['emoji']}")
+    route = await parse_channel(ctx, o["route"]) if o.get("route") else None
+    ot = OutputType(key=key, label=label, emoji=emoji, description=o.get("description", ""),
+                    fields=parse_fields(o.get("fields", "")),
+                    target=parse_target(o["target"]) if o.get("target") else None, route=route)
+    existed = base(ctx).type(key) is not None
+    types = [t for t in base(ctx).types if t.key != key] + [ot]
+    if await save(ctx, {"types": [t.model_dump() for t in types]}, f"type add {key}"):
+        msg = "Updated output type {type}" if existed else "Declared output type {type}"
+        ctx.say(ctx.t(msg, type=escape(label)) + f" (`{key}`).")
+
+
+async def type_remove(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    if len(args.words) != 1:
+        raise UsageError("")
+    key = args.words[0].lower()
+    c = base(ctx)
+    if c.type(key) is None:
+        declared = ", ".join(f"`{t.key}`" for t in c.types) or ctx.t("(none)")
+        ctx.say(ctx.t("`{key}` is not an output type of this channel. Declared types: {types}.",
+                      key=escape(key), types=declared))
+        return
+    types = [t.model_dump() for t in c.types if t.key != key]
+    if await save(ctx, {"types": types}, f"type remove {key}"):
+        ctx.say(ctx.t("Retired output type `{key}`; its deliverables are kept.", key=key))
+
+
+def parse_weekday(word: str) -> int:
+    w = word.lower()[:3]
+    if w not in WEEKDAYS:
+        raise UsageError(word)
+    return WEEKDAYS.index(w)
+
+
+def parse_time(word: str) -> time:
+    m = re.match(r"^([01]?\d|2[0-3]):([0-5]\d)$", word)
+    if not m:
+        raise UsageError(word)
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+async def schedule(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    w = args.words
+    if len(w) == 1 and w[0].lower() == "off":
+        if await save(ctx, {"schedule": None}, "schedule off"):
+            ctx.say(ctx.t("The digest is off for this channel."))
+        return
+    if len(w) not in (2, 3):
+        raise UsageError("")
+    update: dict[str, object] = {"schedule": Schedule(weekday=parse_weekday(w[0]), at=parse_time(w[1]))}
+    if len(w) == 3:
+        try:
+            update["timezone"] = valid_timezone(w[2])
+        except ValueError:
+            ctx.say(ctx.t("`{tz}` is not a timezone I know. Use an IANA name such as Europe/Paris.",
+                          tz=escape(w[2])))
+            return
+    if c := await save(ctx, update, "schedule " + " ".join(w)):
+        ctx.say(ctx.t("Digest: {schedule}", schedule=schedule_text(ctx.t, c)))
+
+
+async def owners_add(ctx: Ctx, args: Args) -> None:
+    await _owners(ctx, args, add=True)
+
+
+async def owners_remove(ctx: Ctx, args: Args) -> None:
+    await _owners(ctx, args, add=False)
+
+
+async def _owners(ctx: Ctx, args: Args, add: bool) -> None:
+    args.strict()
+    if not args.words:
+        raise UsageError("")
+    users = [parse_user(w) for w in args.words]
+    owners = list(base(ctx).owners)
+    if add:
+        owners += [u for u in users if u not in owners]
+    else:
+        owners = [o for o in owners if o not in users]
+        if not owners:
+            ctx.say(ctx.t("A charter keeps at least one owner."))
+            return
+    verb = "add" if add else "remove"
+    if c := await save(ctx, {"owners": owners}, f"owners {verb} {' '.join(users)}"):
+        ctx.say(ctx.t("Owners: {owners}", owners=", ".join(mention(o) for o in c.owners)))
+
+
+async def pause(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    if len(args.words) != 2 or args.words[0].lower() != "until":
+        raise UsageError("")
+    try:
+        until = date.fromisoformat(args.words[1])
+    except ValueError:
+        raise UsageError(args.words[1]) from None
+    today = ctx.now.astimezone(base(ctx).tz).date()
+    if until <= today:
+        ctx.say(ctx.t("{day} is not in the future.", day=ctx.t.short_day(until)))
+        return
+    if await save(ctx, {"paused_until": until}, f"pause until {until}"):
+        ctx.say(ctx.t("Paused until {day}: no nudges and no digest before then.", day=ctx.t.short_day(until)))
+
+
+async def resume(ctx: Ctx, args: Args) -> None:
+    if await save(ctx, {"paused_until": None}, "resume"):
+        ctx.say(ctx.t("Resumed: nudges and digests are back on."))
+
+
+async def language(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    lang = (args.word(0) or "").lower()
+    if lang not in LANGUAGES or len(args.words) != 1:
+        ctx.say(ctx.t("Unknown language `{lang}`. Available: {languages}.", lang=escape(lang),
+                      languages=", ".join(LANGUAGES)))
+        return
+    if await save(ctx, {"language": lang}, f"language {lang}"):
+        ctx.say(ctx.t("This channel's digests and reminders will be in {language}.",
+                      language=ctx.t.locale.languages.get(lang, lang)))
+
+
+async def rollup(ctx: Ctx, args: Args) -> None:
+    args.strict()
+    what = (args.word(0) or "").lower()
+    if what not in ("here", "off") or len(args.words) != 1:
+        raise UsageError("")
+    if not (ctx.actor.is_workspace_admin or ctx.actor.user_id in ctx.settings.admins):
+        ctx.say(ctx.t("Only workspace admins can choose the roll-up channel."))
+        return
+    channel = ctx.key.channel_id if what == "here" else None
+    await ctx.repo.set_rollup_channel(ctx.key.platform, ctx.key.workspace_id, channel)
+    if channel:
+        ctx.say(ctx.t("This channel now receives the workspace roll-up."))
+    else:
+        ctx.say(ctx.t("The workspace roll-up is off."))

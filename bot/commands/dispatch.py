@@ -1,0 +1,140 @@
+"""The command table and the one entry point that parses and runs a command."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.commands import charter_cmds, deliverable_cmds, digest_cmds
+from bot.commands.grammar import MAX_COMMAND, Args, GrammarError, UsageError, parse_args
+from bot.context import Ctx
+from bot.i18n import N_
+from bot.render import charter_text, how_to_tag
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Ctx, Args], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # one or two words: "type add"
+    syntax: str  # arguments after the name; keywords stay English everywhere
+    summary: str  # translatable description
+    handler: Handler
+    owner: bool = False
+
+
+def _c(name: str, syntax: str, summary: str, handler: Handler, owner: bool = False) -> Command:
+    return Command(name, syntax, summary, handler, owner)
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in [
+        _c("help", "", N_("commands, and this channel's charter summary"), lambda ctx, a: help_cmd(ctx, a)),
+        _c("charter", "", N_("the charter: purpose, output types with form and target, schedule"),
+           charter_cmds.show),
+        _c("setup", "", N_("guided setup of the charter"), charter_cmds.setup, owner=True),
+        _c("purpose", "<text>", N_("set the purpose"), charter_cmds.purpose, owner=True),
+        _c("type add", '<key> "<label>" [emoji=<name>] [fields=a,b,c?] [target=<n>/week|month] '
+           '[route=<channel>] [description="…"]',
+           N_("declare an output type (`?` marks an optional field)"), charter_cmds.type_add, owner=True),
+        _c("type remove", "<key>", N_("retire a type; its deliverables are kept"),
+           charter_cmds.type_remove, owner=True),
+        _c("schedule", "<mon…sun> <HH:MM> [<IANA timezone>] | off", N_("digest schedule"),
+           charter_cmds.schedule, owner=True),
+        _c("owners add", "<user>", N_("add a charter owner"), charter_cmds.owners_add, owner=True),
+        _c("owners remove", "<user>", N_("remove a charter owner"), charter_cmds.owners_remove, owner=True),
+        _c("pause", "until <YYYY-MM-DD>", N_("no nudges and no digest until that day"),
+           charter_cmds.pause, owner=True),
+        _c("resume", "", N_("end a pause"), charter_cmds.resume, owner=True),
+        _c("language", "<en|fr>", N_("the language of what the bot posts for the channel"),
+           charter_cmds.language, owner=True),
+        _c("rollup", "here | off", N_("make this channel the workspace's roll-up channel, or stop it"),
+           charter_cmds.rollup),
+        _c("deliver", "<type> <text or link> [field=value …]", N_("record a deliverable directly"),
+           deliverable_cmds.deliver),
+        _c("list", "[<type>] [week|last-week|month|all]", N_("deliverables of this channel"),
+           deliverable_cmds.list_cmd),
+        _c("drafts", "", N_("my drafts and what each still needs"), deliverable_cmds.drafts),
+        _c("complete", "<id> field=value …", N_("fill a draft's fields"), deliverable_cmds.complete),
+        _c("withdraw", "<id>", N_("withdraw a deliverable"), deliverable_cmds.withdraw),
+        _c("digest", "[preview|post]", N_("the current period's digest (post: owners)"), digest_cmds.digest),
+        _c("search", "<words>", N_("deliverables matching the words, across channels you may see"),
+           deliverable_cmds.search),
+        _c("export", "[csv|json]", N_("this channel's deliverables as a file"), deliverable_cmds.export,
+           owner=True),
+    ]
+}
+GROUPS = {name.split()[0] for name in COMMANDS if " " in name}
+
+
+def usage(ctx: Ctx, cmd: Command) -> str:
+    return f"`{ctx.prefix} {cmd.name}{' ' + cmd.syntax if cmd.syntax else ''}` — {ctx.t(cmd.summary)}"
+
+
+def nearest(words: list[str]) -> Command | None:
+    if not words:
+        return None
+    first = words[0].lower()
+    if len(words) > 1 and f"{first} {words[1].lower()}" in COMMANDS:
+        return COMMANDS[f"{first} {words[1].lower()}"]
+    if first in GROUPS:
+        sub = difflib.get_close_matches(words[1].lower() if len(words) > 1 else "",
+                                        [n.split()[1] for n in COMMANDS if n.startswith(first + " ")],
+                                        n=1, cutoff=0.0)
+        return COMMANDS[f"{first} {sub[0]}"] if sub else None
+    if first in COMMANDS:
+        return COMMANDS[first]
+    names = sorted({n.split()[0] for n in COMMANDS})
+    close = difflib.get_close_matches(first, names, n=1, cutoff=0.5)
+    if close:
+        return nearest([close[0], *words[1:]])
+    return None
+
+
+async def run_command(ctx: Ctx, text: str) -> None:
+    text = text.strip()
+    if len(text) > MAX_COMMAND:
+        ctx.say(ctx.t("That command is too long ({count} characters).", count=ctx.t.number(len(text))))
+        return
+    head = text.split(None, 2)
+    words = [w for w in head[:2]]
+    cmd = nearest(words) if words else COMMANDS["help"]
+    exact = cmd is not None and (not words or " ".join(words[: len(cmd.name.split())]).lower() == cmd.name)
+    if cmd is None or not exact:
+        _unknown(ctx, cmd)
+        return
+    rest = text.split(None, len(cmd.name.split()))
+    raw = rest[len(cmd.name.split())] if len(rest) > len(cmd.name.split()) else ""
+    if cmd.owner and not ctx.is_owner:
+        ctx.say(ctx.t("Only owners of this channel's charter can use `{command}`.", command=cmd.name))
+        return
+    try:
+        await cmd.handler(ctx, parse_args(raw))
+    except (GrammarError, UsageError) as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        ctx.say(ctx.t("I could not read that{detail}. Usage: {usage}", detail=detail, usage=usage(ctx, cmd)))
+
+
+def _unknown(ctx: Ctx, cmd: Command | None) -> None:
+    if cmd is None:
+        ctx.say(ctx.t("Unknown command. Try `{prefix} help`.", prefix=ctx.prefix))
+    else:
+        ctx.say(ctx.t("Unknown command. Did you mean: {usage}", usage=usage(ctx, cmd)))
+
+
+async def help_cmd(ctx: Ctx, args: Args) -> None:
+    t = ctx.t
+    lines = [t("*Outputs* — every channel declares what it produces; the bot captures it and "
+               "reports each week."), t("Commands (keywords stay in English):")]
+    lines += ["• " + usage(ctx, c) for c in COMMANDS.values()]
+    if ctx.charter is not None:
+        lines += ["", charter_text(t, ctx.charter), how_to_tag(t, ctx.charter, ctx.prefix)]
+    else:
+        lines += ["", t("This channel has no charter yet. An owner can run `{prefix} setup`.",
+                        prefix=ctx.prefix)]
+    ctx.say("\n".join(lines))

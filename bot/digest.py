@@ -1,0 +1,131 @@
+"""The digest of one channel and period, as a platform-neutral model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.charter import Charter, OutputType, Schedule, Target
+from bot.deliverable import Deliverable
+from bot.periods import Period, month_start, periods_back
+from bot.ports import Repository
+
+SPARK = "▂▃▄▅▆▇█"
+ZERO = "▁"
+
+
+@dataclass(frozen=True)
+class TypeLine:
+    key: str
+    label: str
+    emoji: str | None
+    produced: int
+    target: Target | None
+    status: str  # met | behind | nothing | produced (no target)
+    counts: tuple[int, ...]  # last N periods, oldest first, this one last
+
+    @property
+    def sparkline(self) -> str:
+        return sparkline(self.counts)
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    deliverable: Deliverable
+    missing: tuple[str, ...]  # labels of the required fields still empty
+
+
+@dataclass(frozen=True)
+class Digest:
+    charter: Charter
+    channel_name: str
+    period: Period
+    lines: tuple[TypeLine, ...]
+    items: tuple[Deliverable, ...]
+    more: int
+    drafts: tuple[DraftLine, ...]
+    contributors: tuple[str, ...]
+    late: bool = False
+    missed: int = 0
+
+    @property
+    def produced(self) -> int:
+        return len(self.items) + self.more
+
+    @property
+    def nothing(self) -> bool:
+        return self.produced == 0
+
+
+def sparkline(counts: tuple[int, ...] | list[int]) -> str:
+    top = max(counts, default=0)
+    if top == 0:
+        return ZERO * len(counts)
+    return "".join(ZERO if c == 0 else SPARK[min(len(SPARK) - 1, (c * len(SPARK) - 1) // top)] for c in counts)
+
+
+def status_of(produced: int, target: Target | None) -> str:
+    if produced == 0:
+        return "nothing"
+    if target is None:
+        return "produced"
+    return "met" if produced >= target.count else "behind"
+
+
+async def build_digest(
+    repo: Repository,
+    charter: Charter,
+    period: Period,
+    *,
+    channel_name: str = "",
+    max_items: int = 10,
+    history: int = 8,
+    late: bool = False,
+    missed: int = 0,
+) -> Digest:
+    """Two statements: the per-period counts and the period's rows (the caller has the charter)."""
+    periods = periods_back(charter.schedule or Schedule(), charter.tz, period, history)
+    bounds = [p.start for p in periods] + [period.end]
+    month = month_start(charter.tz, period.end - timedelta(microseconds=1))
+    facts = await repo.digest_facts(charter.channel, bounds, month)
+    lines = tuple(_line(t, facts.bucket_counts.get(t.key, [0] * history), facts.month_counts) for t in charter.types)
+    declared = {t.key for t in charter.types}
+    # Deliverables of a retired type still count as produced: they were real work.
+    current = sorted(facts.current, key=lambda d: (d.completed_at or d.created_at, d.id or 0))
+    drafts = tuple(
+        DraftLine(d, tuple(f.shown for f in t.missing(d.fields)) if (t := charter.type(d.type)) else ())
+        for d in sorted(facts.drafts, key=lambda d: d.created_at)
+        if d.type in declared
+    )
+    contributors: list[str] = []
+    for d in current:
+        for who in (d.author_id, d.tagged_by):
+            if who and who not in contributors:
+                contributors.append(who)
+    return Digest(
+        charter=charter,
+        channel_name=channel_name,
+        period=period,
+        lines=lines,
+        items=tuple(current[:max_items]),
+        more=max(0, len(current) - max_items),
+        drafts=drafts,
+        contributors=tuple(contributors),
+        late=late,
+        missed=missed,
+    )
+
+
+def _line(t: OutputType, counts: list[int], month_counts: dict[str, int]) -> TypeLine:
+    produced = counts[-1] if counts else 0
+    if t.target is not None and t.target.per == "month":
+        produced = month_counts.get(t.key, 0)
+    return TypeLine(
+        key=t.key,
+        label=t.label,
+        emoji=t.emoji,
+        produced=produced,
+        target=t.target,
+        status=status_of(produced, t.target),
+        counts=tuple(counts),
+    )
