@@ -15,7 +15,7 @@ from bot.context import Services
 from bot.digest import Digest, build_digest
 from bot.events import Audience, Reply
 from bot.i18n import translator
-from bot.periods import Period, last_closed, periods_between
+from bot.periods import Period, last_closed, next_fire, periods_between
 from bot.render import digest_text
 
 log = logging.getLogger(__name__)
@@ -117,3 +117,10 @@ async def _post(services: Services, poster: Poster, charter: Charter, period: Pe
     await services.repo.finish_digest(charter.channel, period.end, status="sent",
                                       at=services.clock.now(), message_id=message_id)
     return Outcome(charter, period, "sent", message_id, text=reply.text)
+
+
+async def next_due(services: Services, after: datetime) -> datetime | None:
+    """The earliest digest time after `after` over all charters (the console's clock steps to it)."""
+    times = [next_fire(c.schedule, c.tz, after) for c in await services.repo.list_charters()
+             if c.schedule is not None and c.types]
+    return min(times, default=None)

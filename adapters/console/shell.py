@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from adapters.console.world import PLATFORM, WORKSPACE, Channel, ConsoleGateway, MovableClock, key
 from bot.charter import ChannelKey
-from bot.digests import Poster, post_due
+from bot.digests import Poster, next_due, post_due
 from bot.engine import Engine
 from bot.events import (
     Actor,
@@ -159,14 +159,23 @@ class Shell:
         self.write(f"(deleted #{mid})")
 
     async def _time(self, rest: str) -> None:
+        target = self.clock.now()
         if rest:
             m = _DELTA.match(rest)
             if not m:
                 self.write("Usage: :time +3d (or +4h, +30m)")
                 return
             n, unit = int(m.group(1)), m.group(2)
-            self.clock.advance(timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: n}))
+            target += timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: n})
+        # Step through each digest time on the way, as a running scheduler would see them.
+        while (when := await next_due(self.engine.services, self.clock.now())) and when <= target:
+            self.clock.set(when)
+            await self._post_due()
+        self.clock.set(target)
         self.write(f"(now {self.clock.now():%a %Y-%m-%d %H:%M} UTC)")
+        await self._post_due()
+
+    async def _post_due(self) -> None:
         for outcome in await post_due(self.engine.services, ConsolePoster(self), self.clock.now()):
             if outcome.status == "failed":
                 self.write(f"! digest for #{outcome.charter.channel.channel_id} failed: {outcome.error}")

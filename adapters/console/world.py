@@ -26,6 +26,9 @@ class MovableClock:
     def advance(self, delta: timedelta) -> None:
         self.offset += delta
 
+    def set(self, when: datetime) -> None:
+        self.offset += when - self.now()
+
 
 @dataclass
 class Channel:
