@@ -45,8 +45,9 @@ class App:
         await self.db.dispose()
 
 
-async def build(settings: Settings, clock: Clock | None = None, *, url: str | None = None,
-                check_schema: bool = True) -> App:
+async def build(
+    settings: Settings, clock: Clock | None = None, *, url: str | None = None, check_schema: bool = True
+) -> App:
     """Open the database (refusing one that is behind) and build the engine on it."""
     db = Database(url or settings.database.url)
     if check_schema:

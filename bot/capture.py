@@ -13,15 +13,24 @@ from bot.render import deliverable_line, missing_text
 
 
 def no_charter(ctx: Ctx) -> None:
-    ctx.say(ctx.t(
-        "This channel has no charter yet, so nothing is captured here. "
-        "An owner can declare one with `{prefix} setup`.", prefix=ctx.prefix))
+    ctx.say(
+        ctx.t(
+            "This channel has no charter yet, so nothing is captured here. "
+            "An owner can declare one with `{prefix} setup`.",
+            prefix=ctx.prefix,
+        )
+    )
 
 
 def unknown_type(ctx: Ctx, charter: Charter, key: str) -> None:
     declared = ", ".join(f"`{t.key}`" for t in charter.types) or ctx.t("(none)")
-    ctx.say(ctx.t("`{key}` is not an output type of this channel. Declared types: {types}.",
-                  key=escape(key), types=declared))
+    ctx.say(
+        ctx.t(
+            "`{key}` is not an output type of this channel. Declared types: {types}.",
+            key=escape(key),
+            types=declared,
+        )
+    )
 
 
 def check_fields(ctx: Ctx, ot: OutputType, values: dict[str, str]) -> bool:
@@ -29,8 +38,14 @@ def check_fields(ctx: Ctx, ot: OutputType, values: dict[str, str]) -> bool:
     unknown = sorted(set(values) - known)
     if unknown:
         names = ", ".join(f.name for f in ot.fields) or ctx.t("(none)")
-        ctx.say(ctx.t("{type} has no field {field}. Its fields: {fields}.", type=escape(ot.label),
-                      field=", ".join(unknown), fields=names))
+        ctx.say(
+            ctx.t(
+                "{type} has no field {field}. Its fields: {fields}.",
+                type=escape(ot.label),
+                field=", ".join(unknown),
+                fields=names,
+            )
+        )
         return False
     return True
 
@@ -60,18 +75,31 @@ async def tag(
     if message is not None:
         text = message.text
     if len(text) > MAX_TEXT:
-        ctx.say(ctx.t("That text has {count} characters; the limit is {limit}.",
-                      count=ctx.t.number(len(text)), limit=ctx.t.number(MAX_TEXT)))
+        ctx.say(
+            ctx.t(
+                "That text has {count} characters; the limit is {limit}.",
+                count=ctx.t.number(len(text)),
+                limit=ctx.t.number(MAX_TEXT),
+            )
+        )
         return None
     now = ctx.now
     status = Status.DRAFT if ot.missing(values) else Status.COMPLETE
     new = NewDeliverable(
-        channel=ctx.key, type=ot.key, status=status, title=make_title(text, values), text=text,
-        author_id=message.author_id if message else ctx.actor.user_id, tagged_by=ctx.actor.user_id,
-        via=via, permalink=message.permalink if message else _url_in(text),
+        channel=ctx.key,
+        type=ot.key,
+        status=status,
+        title=make_title(text, values),
+        text=text,
+        author_id=message.author_id if message else ctx.actor.user_id,
+        tagged_by=ctx.actor.user_id,
+        via=via,
+        permalink=message.permalink if message else _url_in(text),
         message_id=message.message_id if message else None,
-        thread_id=message.thread_id if message else None, fields={k: v for k, v in values.items() if v},
-        created_at=now, completed_at=now if status is Status.COMPLETE else None,
+        thread_id=message.thread_id if message else None,
+        fields={k: v for k, v in values.items() if v},
+        created_at=now,
+        completed_at=now if status is Status.COMPLETE else None,
     )
     d, created = await ctx.repo.capture(new)
     assert d.id is not None
@@ -90,8 +118,9 @@ async def _rejoin(ctx: Ctx, ot: OutputType, d: Deliverable, values: dict[str, st
     return await _set_fields(ctx, ot, d, merged, revive=True)
 
 
-async def _set_fields(ctx: Ctx, ot: OutputType, d: Deliverable, fields: dict[str, str],
-                      revive: bool = False) -> Deliverable:
+async def _set_fields(
+    ctx: Ctx, ot: OutputType, d: Deliverable, fields: dict[str, str], revive: bool = False
+) -> Deliverable:
     assert d.id is not None
     changes: dict[str, object] = {"fields": fields, "updated_at": ctx.now}
     if "title" in fields or d.status is Status.WITHDRAWN:
@@ -120,11 +149,24 @@ def ask_for_fields(ctx: Ctx, ot: OutputType, d: Deliverable) -> None:
     missing = [f.shown for f in ot.missing(d.fields)]
     fields = tuple(FormField(f.name, f.shown, f.required, d.fields.get(f.name, "")) for f in ot.fields)
     example = " ".join(f'{f.name}="…"' for f in ot.missing(d.fields))
-    text = ctx.t("#{id} is a draft: {missing}. Complete it with `{prefix} complete {id} {example}`.",
-                 id=d.id, missing=missing_text(ctx.t, missing), prefix=ctx.prefix, example=example)
-    ctx.out.append(OpenForm(ctx.actor.user_id, ctx.key.channel_id,
-                            ctx.t("Complete {type} #{id}", type=ot.label, id=d.id), fields, d.id,
-                            ctx.t.lang, text))
+    text = ctx.t(
+        "#{id} is a draft: {missing}. Complete it with `{prefix} complete {id} {example}`.",
+        id=d.id,
+        missing=missing_text(ctx.t, missing),
+        prefix=ctx.prefix,
+        example=example,
+    )
+    ctx.out.append(
+        OpenForm(
+            ctx.actor.user_id,
+            ctx.key.channel_id,
+            ctx.t("Complete {type} #{id}", type=ot.label, id=d.id),
+            fields,
+            d.id,
+            ctx.t.lang,
+            text,
+        )
+    )
 
 
 async def announce_if_complete(ctx: Ctx, ot: OutputType, d: Deliverable) -> None:
@@ -136,8 +178,11 @@ async def announce_if_complete(ctx: Ctx, ot: OutputType, d: Deliverable) -> None
     t = ctx.channel_t
     where = f"#{ctx.channel.name}" if ctx.channel.name else f"<#{ctx.key.channel_id}>"
     title = link(d.permalink, escape(d.title) or t("(no text)"))
-    ctx.post(t("New {type} from {channel}: {title}", type=escape(ot.label), channel=where, title=title),
-             kind="announcement", channel_id=ot.route)
+    ctx.post(
+        t("New {type} from {channel}: {title}", type=escape(ot.label), channel=where, title=title),
+        kind="announcement",
+        channel_id=ot.route,
+    )
 
 
 async def untag(ctx: Ctx, message_id: str, ot: OutputType, emoji: str) -> None:
@@ -179,16 +224,17 @@ async def follow_edit(ctx: Ctx, message: MessageSnapshot) -> None:
         if d.status is Status.DELETED or d.id is None:
             continue
         await ctx.repo.update_deliverable(
-            d.id, text=message.text[:MAX_TEXT], title=make_title(message.text, d.fields),
-            updated_at=ctx.now)
+            d.id, text=message.text[:MAX_TEXT], title=make_title(message.text, d.fields), updated_at=ctx.now
+        )
 
 
 async def follow_delete(ctx: Ctx, message_id: str) -> None:
     """Rule 5: a deleted source marks the deliverable deleted and drops its text."""
     for d in await ctx.repo.by_message(ctx.key, message_id):
         if d.id is not None and d.status is not Status.DELETED:
-            await ctx.repo.update_deliverable(d.id, status=Status.DELETED, text="", title="",
-                                              updated_at=ctx.now)
+            await ctx.repo.update_deliverable(
+                d.id, status=Status.DELETED, text="", title="", updated_at=ctx.now
+            )
 
 
 def _url_in(text: str) -> str | None:

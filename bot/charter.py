@@ -11,7 +11,8 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PField
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -141,7 +142,7 @@ def valid_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Paris)")
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Paris)") from None
     return name
 
 
@@ -158,6 +159,7 @@ class Charter(BaseModel):
     paused_until: date | None = None
     nudges: Nudges = Nudges()
     version: int = 0
+    created_at: datetime | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
 

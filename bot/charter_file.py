@@ -16,8 +16,19 @@ from pydantic import ValidationError
 from bot.charter import ChannelKey, Charter, Nudges
 from bot.config import parse_schedule
 
-_CHARTER_KEYS = {"platform", "workspace_id", "channel_id", "purpose", "owners", "timezone", "language",
-                 "schedule", "paused_until", "nudges", "types"}
+_CHARTER_KEYS = {
+    "platform",
+    "workspace_id",
+    "channel_id",
+    "purpose",
+    "owners",
+    "timezone",
+    "language",
+    "schedule",
+    "paused_until",
+    "nudges",
+    "types",
+}
 _TYPE_KEYS = {"key", "label", "emoji", "description", "fields", "target", "route"}
 
 
@@ -33,7 +44,9 @@ def load(text: str, source: str = "charter file") -> list[Charter]:
     except tomllib.TOMLDecodeError as exc:
         raise CharterFileError([f"{source}: not valid TOML: {exc}"]) from exc
     unknown = set(data) - {"charter"}
-    problems = [f"{source}: unknown top-level key {k!r} (expected [[charter]] tables)" for k in sorted(unknown)]
+    problems = [
+        f"{source}: unknown top-level key {k!r} (expected [[charter]] tables)" for k in sorted(unknown)
+    ]
     entries = data.get("charter", [])
     if not isinstance(entries, list):
         raise CharterFileError([f"{source}: 'charter' must be an array of tables ([[charter]])"])
@@ -78,17 +91,25 @@ def _charter(entry: dict[str, Any], where: str) -> Charter:
             raise ValueError(f"language {data['language']!r} is not one of en, fr")
         return Charter.model_validate(data)
     except ValidationError as exc:
-        raise CharterFileError([f"{where}.{_loc(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                                for e in exc.errors()]) from exc
+        raise CharterFileError(
+            [f"{where}.{_loc(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        ) from exc
     except (ValueError, TypeError, AttributeError) as exc:
         raise CharterFileError([f"{where}: {exc}"]) from exc
 
 
 def _type(t: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in t.items() if k not in ("fields", "target")}
-    out["fields"] = [{"name": f.rstrip("?"), "label": f.rstrip("?").replace("_", " ").capitalize(),
-                      "required": not f.endswith("?")} if isinstance(f, str) else f
-                     for f in t.get("fields", [])]
+    out["fields"] = [
+        {
+            "name": f.rstrip("?"),
+            "label": f.rstrip("?").replace("_", " ").capitalize(),
+            "required": not f.endswith("?"),
+        }
+        if isinstance(f, str)
+        else f
+        for f in t.get("fields", [])
+    ]
     if "target" in t:
         count, _, per = str(t["target"]).partition("/")
         out["target"] = {"count": int(count), "per": per or "week"}
@@ -106,16 +127,25 @@ def dump(charters: list[Charter]) -> str:
     lines = ["# Outputs charters. Apply with: outputs-bot charter apply FILE.toml", ""]
     for c in charters:
         lines.append("[[charter]]")
-        for k, v in (("platform", c.channel.platform), ("workspace_id", c.channel.workspace_id),
-                     ("channel_id", c.channel.channel_id), ("purpose", c.purpose),
-                     ("owners", list(c.owners)), ("timezone", c.timezone), ("language", c.language),
-                     ("schedule", str(c.schedule) if c.schedule else "off"),
-                     ("paused_until", c.paused_until)):
+        for k, v in (
+            ("platform", c.channel.platform),
+            ("workspace_id", c.channel.workspace_id),
+            ("channel_id", c.channel.channel_id),
+            ("purpose", c.purpose),
+            ("owners", list(c.owners)),
+            ("timezone", c.timezone),
+            ("language", c.language),
+            ("schedule", str(c.schedule) if c.schedule else "off"),
+            ("paused_until", c.paused_until),
+        ):
             if v is not None:
                 lines.append(f"{k} = {_value(v)}")
         if c.nudges != Nudges():
-            lines.append("nudges = { " + ", ".join(f"{k} = {_value(v)}" for k, v in c.nudges.model_dump().items())
-                         + " }")
+            lines.append(
+                "nudges = { "
+                + ", ".join(f"{k} = {_value(v)}" for k, v in c.nudges.model_dump().items())
+                + " }"
+            )
         for t in c.types:
             lines.append("[[charter.types]]")
             lines.append(f"key = {_value(t.key)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -28,30 +28,43 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the HTTP server for Slack and Teams")
     s.add_argument("--socket-mode", action="store_true", help="serve Slack over Socket Mode instead of HTTP")
 
-    s = sub.add_parser("shell", help="the console adapter: a simulated workspace on the same engine and database")
-    s.add_argument("--demo", action="store_true",
-                   help="run the bundled demo script on a fresh temporary SQLite database, then stay "
-                   "interactive when standard input is a terminal")
+    s = sub.add_parser(
+        "shell", help="the console adapter: a simulated workspace on the same engine and database"
+    )
+    s.add_argument(
+        "--demo",
+        action="store_true",
+        help="run the bundled demo script on a fresh temporary SQLite database, then stay "
+        "interactive when standard input is a terminal",
+    )
     s.add_argument("--script", metavar="FILE", help="read console lines from FILE before standard input")
 
     sub.add_parser("migrate", help="upgrade the database schema to the latest version (Alembic)")
 
     s = sub.add_parser("digest", help="compute and post the digests that are due")
     s.add_argument("--channel", metavar="ID", help="only this channel, its current period, now")
-    s.add_argument("--dry-run", action="store_true", help="print the digests without posting or recording them")
+    s.add_argument(
+        "--dry-run", action="store_true", help="print the digests without posting or recording them"
+    )
 
     s = sub.add_parser("charter", help="charters as code")
     csub = s.add_subparsers(dest="charter_command", metavar="ACTION", required=True)
     a = csub.add_parser("apply", help="validate FILE.toml completely, then create or update its charters")
     a.add_argument("file", metavar="FILE.toml")
-    a.add_argument("--by", default="charter-file", help="who the change is recorded as (default: charter-file)")
+    a.add_argument(
+        "--by", default="charter-file", help="who the change is recorded as (default: charter-file)"
+    )
     csub.add_parser("export", help="print every charter as TOML, ready for `charter apply`")
 
     s = sub.add_parser("export", help="print deliverables as CSV or JSON")
     s.add_argument("--format", choices=("csv", "json"), default="json")
     s.add_argument("--channel", metavar="ID", help="only this channel")
-    s.add_argument("--since", metavar="YYYY-MM-DD", type=date.fromisoformat,
-                   help="only deliverables created on or after this day (UTC)")
+    s.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        type=date.fromisoformat,
+        help="only deliverables created on or after this day (UTC)",
+    )
     return p
 
 
@@ -62,8 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"outputs-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    handlers: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
-        "serve": serve, "shell": shell, "migrate": migrate, "digest": digest, "charter": charter,
+    handlers: dict[str, Callable[[Settings, Any], Coroutine[Any, Any, int]]] = {
+        "serve": serve,
+        "shell": shell,
+        "migrate": migrate,
+        "digest": digest,
+        "charter": charter,
         "export": export,
     }
     try:
@@ -80,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def serve(settings: Settings, args: Any) -> int:
-    print("outputs-bot serve: the Slack and Teams adapters are not built yet (issues #3 and #4); "
-          "try `outputs-bot shell` for the console adapter.", file=sys.stderr)
+    print(
+        "outputs-bot serve: the Slack and Teams adapters are not built yet (issues #3 and #4); "
+        "try `outputs-bot shell` for the console adapter.",
+        file=sys.stderr,
+    )
     return EXIT_USAGE
 
 
@@ -143,14 +163,23 @@ async def digest(settings: Settings, args: Any) -> int:
                 else:
                     await poster.post(reply, c.channel)
             return 0
-        outcomes = await post_due(app.engine.services, poster, datetime.now(UTC),
-                                  lease_seconds=settings.scheduler.lease_seconds, dry_run=args.dry_run)
+        outcomes = await post_due(
+            app.engine.services,
+            poster,
+            datetime.now(UTC),
+            lease_seconds=settings.scheduler.lease_seconds,
+            dry_run=args.dry_run,
+        )
         for o in outcomes:
             if o.status == "preview":
-                print(PrintPoster.render(as_reply_text(o.text, o.charter.channel.channel_id), o.charter.channel))
-            print(f"{o.charter.channel.platform}/{o.charter.channel.channel_id} "
-                  f"{o.period.end:%Y-%m-%d %H:%M} UTC: {o.status}{': ' + o.error if o.error else ''}",
-                  file=sys.stderr)
+                print(
+                    PrintPoster.render(as_reply_text(o.text, o.charter.channel.channel_id), o.charter.channel)
+                )
+            print(
+                f"{o.charter.channel.platform}/{o.charter.channel.channel_id} "
+                f"{o.period.end:%Y-%m-%d %H:%M} UTC: {o.status}{': ' + o.error if o.error else ''}",
+                file=sys.stderr,
+            )
         if not outcomes:
             print("No digest is due.", file=sys.stderr)
         return 1 if any(o.status == "failed" for o in outcomes) else 0
@@ -175,8 +204,10 @@ async def charter(settings: Settings, args: Any) -> int:
             print(f"outputs-bot: cannot read {args.file}: {exc}", file=sys.stderr)
             return 1
         except charter_file.CharterFileError as exc:
-            print("outputs-bot: nothing was changed:\n" + "\n".join(f"  {p}" for p in exc.problems),
-                  file=sys.stderr)
+            print(
+                "outputs-bot: nothing was changed:\n" + "\n".join(f"  {p}" for p in exc.problems),
+                file=sys.stderr,
+            )
             return 1
     app = await build(settings)
     try:
@@ -186,11 +217,17 @@ async def charter(settings: Settings, args: Any) -> int:
         changed = 0
         for c in charters:
             current = await app.repo.get_charter(c.channel)
-            update = c.model_copy(update={"version": current.version if current else 0})
+            update = c.model_copy(
+                update={
+                    "version": current.version if current else 0,
+                    "created_at": current.created_at if current else datetime.now(UTC),
+                }
+            )
             if current and _same(current, update):
                 continue
-            await app.repo.save_charter(update, args.by, f"charter apply {Path(args.file).name}",
-                                        datetime.now(UTC))
+            await app.repo.save_charter(
+                update, args.by, f"charter apply {Path(args.file).name}", datetime.now(UTC)
+            )
             changed += 1
         print(f"{len(charters)} charters in {args.file}; {changed} created or updated.")
         return 0
@@ -199,7 +236,7 @@ async def charter(settings: Settings, args: Any) -> int:
 
 
 def _same(a: Any, b: Any) -> bool:
-    ignore = {"version", "updated_at", "updated_by"}
+    ignore = {"version", "created_at", "updated_at", "updated_by"}
     return bool(a.model_dump(exclude=ignore) == b.model_dump(exclude=ignore))
 
 

@@ -76,12 +76,22 @@ class Ctx:
             Reply(Audience.EPHEMERAL, self.key.channel_id, text, self.actor.user_id, view, self.t.lang)
         )
 
-    def post(self, text: str, *, view: object = None, kind: str = "reply", channel_id: str | None = None) -> None:
+    def post(
+        self, text: str, *, view: object = None, kind: str = "reply", channel_id: str | None = None
+    ) -> None:
         self.out.append(
-            Reply(Audience.CHANNEL, channel_id or self.key.channel_id, text, None, view,
-                  self.channel_t.lang, kind)
+            Reply(
+                Audience.CHANNEL,
+                channel_id or self.key.channel_id,
+                text,
+                None,
+                view,
+                self.channel_t.lang,
+                kind,
+            )
         )
 
     def direct(self, user_id: str, text: str, lang: str | None = None, kind: str = "reply") -> None:
-        self.out.append(Reply(Audience.DIRECT, self.key.channel_id, text, user_id, None,
-                              lang or self.t.lang, kind))
+        self.out.append(
+            Reply(Audience.DIRECT, self.key.channel_id, text, user_id, None, lang or self.t.lang, kind)
+        )

@@ -61,7 +61,9 @@ def sparkline(counts: tuple[int, ...] | list[int]) -> str:
     top = max(counts, default=0)
     if top == 0:
         return ZERO * len(counts)
-    return "".join(ZERO if c == 0 else SPARK[min(len(SPARK) - 1, (c * len(SPARK) - 1) // top)] for c in counts)
+    return "".join(
+        ZERO if c == 0 else SPARK[min(len(SPARK) - 1, (c * len(SPARK) - 1) // top)] for c in counts
+    )
 
 
 def status_of(produced: int, target: Target | None) -> str:
@@ -86,9 +88,13 @@ async def build_digest(
     """Two statements: the per-period counts and the period's rows (the caller has the charter)."""
     periods = periods_back(charter.schedule or Schedule(), charter.tz, period, history)
     bounds = [p.start for p in periods] + [period.end]
-    month = month_start(charter.tz, period.end - timedelta(microseconds=1))
+    # Month targets count month-to-date; a period that straddles two months also counts its
+    # own days, so a digest never says "nothing" next to the deliverables it lists.
+    month = min(month_start(charter.tz, period.end - timedelta(microseconds=1)), period.start)
     facts = await repo.digest_facts(charter.channel, bounds, month)
-    lines = tuple(_line(t, facts.bucket_counts.get(t.key, [0] * history), facts.month_counts) for t in charter.types)
+    lines = tuple(
+        _line(t, facts.bucket_counts.get(t.key, [0] * history), facts.month_counts) for t in charter.types
+    )
     declared = {t.key for t in charter.types}
     # Deliverables of a retired type still count as produced: they were real work.
     current = sorted(facts.current, key=lambda d: (d.completed_at or d.created_at, d.id or 0))

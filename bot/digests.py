@@ -43,23 +43,40 @@ class Outcome:
     text: str = ""
 
 
-async def compute(services: Services, charter: Charter, period: Period, *, late: bool = False,
-                  missed: int = 0) -> Digest:
+async def compute(
+    services: Services, charter: Charter, period: Period, *, late: bool = False, missed: int = 0
+) -> Digest:
     info = await services.repo.get_channel(charter.channel)
     s = services.settings
-    return await build_digest(services.repo, charter, period, channel_name=info.name if info else "",
-                              max_items=s.max_items, history=s.sparkline_periods, late=late, missed=missed)
+    return await build_digest(
+        services.repo,
+        charter,
+        period,
+        channel_name=info.name if info else "",
+        max_items=s.max_items,
+        history=s.sparkline_periods,
+        late=late,
+        missed=missed,
+    )
 
 
 def as_reply(digest: Digest) -> Reply:
     """The post for the channel, in the charter's language."""
     t = translator(digest.charter.language)
-    return Reply(Audience.CHANNEL, digest.charter.channel.channel_id, digest_text(t, digest), None,
-                 digest, t.lang, "digest")
+    return Reply(
+        Audience.CHANNEL,
+        digest.charter.channel.channel_id,
+        digest_text(t, digest),
+        None,
+        digest,
+        t.lang,
+        "digest",
+    )
 
 
-async def due(services: Services, now: datetime,
-              platforms: frozenset[str] | None = None) -> list[tuple[Charter, Period, int]]:
+async def due(
+    services: Services, now: datetime, platforms: frozenset[str] | None = None
+) -> list[tuple[Charter, Period, int]]:
     """Charters whose latest closed period has no digest run yet, with how many were missed."""
     out = []
     runs = await services.repo.digest_runs()
@@ -79,15 +96,18 @@ async def due(services: Services, now: datetime,
         previous = last_end.get(k)
         if previous is not None and previous >= period.end:
             continue
+        if charter.created_at is not None and period.end <= charter.created_at:
+            continue  # a period that closed before the charter existed has nothing to report
         # Periods that closed since the last digest (or since the charter was made) and got none.
-        since = previous or charter.updated_at or period.start
+        since = previous or charter.created_at or period.start
         missed = max(0, len(periods_between(charter.schedule, charter.tz, since, period.end)) - 1)
         out.append((charter, period, missed))
     return out
 
 
-async def post_due(services: Services, poster: Poster, now: datetime, *, lease_seconds: int = 300,
-                   dry_run: bool = False) -> list[Outcome]:
+async def post_due(
+    services: Services, poster: Poster, now: datetime, *, lease_seconds: int = 300, dry_run: bool = False
+) -> list[Outcome]:
     results = []
     for charter, period, missed in await due(services, now, poster.platforms):
         late = now - period.end > LATE_AFTER
@@ -96,8 +116,9 @@ async def post_due(services: Services, poster: Poster, now: datetime, *, lease_s
         if dry_run:
             results.append(Outcome(charter, period, "preview", text=reply.text))
             continue
-        claimed = await services.repo.claim_digest(charter.channel, period.start, period.end, now,
-                                                   lease_seconds, late)
+        claimed = await services.repo.claim_digest(
+            charter.channel, period.start, period.end, now, lease_seconds, late
+        )
         if not claimed:
             results.append(Outcome(charter, period, "skipped"))
             continue
@@ -105,22 +126,28 @@ async def post_due(services: Services, poster: Poster, now: datetime, *, lease_s
     return results
 
 
-async def _post(services: Services, poster: Poster, charter: Charter, period: Period,
-                reply: Reply) -> Outcome:
+async def _post(
+    services: Services, poster: Poster, charter: Charter, period: Period, reply: Reply
+) -> Outcome:
     try:
         message_id = await poster.post(reply, charter.channel)
     except Exception as exc:  # a platform error must not stop the other channels
         log.warning("digest for %s failed: %s", charter.channel.channel_id, exc)
-        await services.repo.finish_digest(charter.channel, period.end, status="failed",
-                                          at=services.clock.now(), error=str(exc)[:500])
+        await services.repo.finish_digest(
+            charter.channel, period.end, status="failed", at=services.clock.now(), error=str(exc)[:500]
+        )
         return Outcome(charter, period, "failed", error=str(exc), text=reply.text)
-    await services.repo.finish_digest(charter.channel, period.end, status="sent",
-                                      at=services.clock.now(), message_id=message_id)
+    await services.repo.finish_digest(
+        charter.channel, period.end, status="sent", at=services.clock.now(), message_id=message_id
+    )
     return Outcome(charter, period, "sent", message_id, text=reply.text)
 
 
 async def next_due(services: Services, after: datetime) -> datetime | None:
     """The earliest digest time after `after` over all charters (the console's clock steps to it)."""
-    times = [next_fire(c.schedule, c.tz, after) for c in await services.repo.list_charters()
-             if c.schedule is not None and c.types]
+    times = [
+        next_fire(c.schedule, c.tz, after)
+        for c in await services.repo.list_charters()
+        if c.schedule is not None and c.types
+    ]
     return min(times, default=None)

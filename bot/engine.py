@@ -43,8 +43,12 @@ class Engine:
     async def handle(self, event: Event, gateway: Gateway) -> list[Outbound]:
         if isinstance(event, FieldsSubmitted):
             return await self._fields_submitted(event, gateway)
-        ctx = await self._context(event.channel, getattr(event, "actor", Actor("")), gateway,
-                                  getattr(event, "prefix", self.services.settings.command_prefix))
+        ctx = await self._context(
+            event.channel,
+            getattr(event, "actor", Actor("")),
+            gateway,
+            getattr(event, "prefix", self.services.settings.command_prefix),
+        )
         match event:
             case CommandInvoked():
                 await run_command(ctx, event.text)
@@ -57,8 +61,7 @@ class Engine:
                 if event.message.is_bot:
                     ctx.say(ctx.t("Messages from the bot cannot be deliverables."))
                 else:
-                    await capture.tag(ctx, event.message, event.type_key, via=event.via,
-                                      fields=event.fields)
+                    await capture.tag(ctx, event.message, event.type_key, via=event.via, fields=event.fields)
             case MessageEdited():
                 await capture.follow_edit(ctx, event.message)
             case MessageDeleted():
@@ -95,8 +98,15 @@ class Engine:
         d = await self.repo.get_deliverable(event.deliverable_id)
         if d is None:
             t = translator(event.actor.locale)
-            return [Reply(Audience.DIRECT, "", t("There is no deliverable #{id}.", id=event.deliverable_id),
-                          event.actor.user_id, lang=t.lang)]
+            return [
+                Reply(
+                    Audience.DIRECT,
+                    "",
+                    t("There is no deliverable #{id}.", id=event.deliverable_id),
+                    event.actor.user_id,
+                    lang=t.lang,
+                )
+            ]
         info = await self.repo.get_channel(d.channel) or ChannelInfo(key=d.channel)
         ctx = await self._context(info, event.actor, gateway, self.services.settings.command_prefix)
         await capture.complete(ctx, d, event.fields)
@@ -111,8 +121,13 @@ class Engine:
             return
         t = ctx.t
         name = f"#{ctx.channel.name}" if ctx.channel.name else t("this channel")
-        text = "\n".join([t("Welcome to {channel}! Here is what it produces.", channel=name),
-                          charter_text(t, charter), how_to_tag(t, charter, ctx.prefix)])
+        text = "\n".join(
+            [
+                t("Welcome to {channel}! Here is what it produces.", channel=name),
+                charter_text(t, charter),
+                how_to_tag(t, charter, ctx.prefix),
+            ]
+        )
         ctx.direct(ctx.actor.user_id, text, kind="welcome")
 
     async def _bot_joined(self, ctx: Ctx) -> None:
@@ -122,7 +137,12 @@ class Engine:
         if not await self.repo.claim_once("setup-hint", ctx.key, "", ""):
             return
         t = ctx.channel_t
-        ctx.post(t("Hello! This channel has no charter yet: it has not declared what it produces, "
-                   "so nothing can be captured. A channel owner can run `{prefix} setup` "
-                   "(or `{prefix} help`) to declare its purpose and outputs.", prefix=ctx.prefix),
-                 kind="welcome")
+        ctx.post(
+            t(
+                "Hello! This channel has no charter yet: it has not declared what it produces, "
+                "so nothing can be captured. A channel owner can run `{prefix} setup` "
+                "(or `{prefix} help`) to declare its purpose and outputs.",
+                prefix=ctx.prefix,
+            ),
+            kind="welcome",
+        )

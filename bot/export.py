@@ -10,9 +10,24 @@ from typing import Any
 from bot.deliverable import Deliverable
 
 FIELDS = (
-    "id", "platform", "workspace_id", "channel_id", "type", "status", "title", "text", "author_id",
-    "tagged_by", "via", "permalink", "message_id", "thread_id", "fields", "created_at",
-    "updated_at", "completed_at",
+    "id",
+    "platform",
+    "workspace_id",
+    "channel_id",
+    "type",
+    "status",
+    "title",
+    "text",
+    "author_id",
+    "tagged_by",
+    "via",
+    "permalink",
+    "message_id",
+    "thread_id",
+    "fields",
+    "created_at",
+    "updated_at",
+    "completed_at",
 )
 
 

@@ -129,8 +129,10 @@ def digest_text(t: Translator, dg: Digest) -> str:
         out.append(t("*Drafts waiting*"))
         for dl in dg.drafts:
             d = dl.deliverable
-            out.append(f"• #{d.id} {escape(d.title) or t('(no text)')} — {mention(d.tagged_by)}: "
-                       + missing_text(t, dl.missing))
+            out.append(
+                f"• #{d.id} {escape(d.title) or t('(no text)')} — {mention(d.tagged_by)}: "
+                + missing_text(t, dl.missing)
+            )
     if dg.contributors:
         out.append(t("Contributors: {people}", people=" ".join(mention(u) for u in dg.contributors)))
     return "\n".join(out)
@@ -142,8 +144,11 @@ def _type_line(t: Translator, line: TypeLine) -> str:
     if line.target is None:
         count = t.number(line.produced)
     elif line.target.per == "month":
-        count = t("{produced}/{target} this month", produced=t.number(line.produced),
-                  target=t.number(line.target.count))
+        count = t(
+            "{produced}/{target} this month",
+            produced=t.number(line.produced),
+            target=t.number(line.target.count),
+        )
     else:
         count = f"{t.number(line.produced)}/{t.number(line.target.count)}"
     return f"{mark} {escape(line.label)}: {count} ({word})  `{line.sparkline}`"

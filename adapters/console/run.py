@@ -15,13 +15,15 @@ from bot.markup import to_plain
 from storage.console_store import ConsoleMessages
 
 
-async def run_shell(app: App, script: Iterable[str], *, interactive_rest: bool = True,
-                    clock: MovableClock | None = None) -> Shell:
+async def run_shell(
+    app: App, script: Iterable[str], *, interactive_rest: bool = True, clock: MovableClock | None = None
+) -> Shell:
     clock = clock or MovableClock()
     # The engine reads time from the shell's clock, so `:time +3d` moves everything.
     app.engine.services.clock = clock
-    shell = Shell(app.engine, ConsoleMessages(app.db), clock, print, user=app.settings.console.user,
-                  prefix="/outputs")
+    shell = Shell(
+        app.engine, ConsoleMessages(app.db), clock, print, user=app.settings.console.user, prefix="/outputs"
+    )
     await shell.start()
     tty = sys.stdin.isatty()
     for line in script:

@@ -51,8 +51,16 @@ ADMIN = "admin"
 
 
 class Shell:
-    def __init__(self, engine: Engine, messages: ConsoleMessages, clock: MovableClock,
-                 write: Callable[[str], None], *, user: str = ADMIN, prefix: str = "/outputs") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        messages: ConsoleMessages,
+        clock: MovableClock,
+        write: Callable[[str], None],
+        *,
+        user: str = ADMIN,
+        prefix: str = "/outputs",
+    ) -> None:
         self.engine = engine
         self.messages = messages
         self.clock = clock
@@ -88,7 +96,7 @@ class Shell:
     async def _line(self, text: str) -> None:
         ch = self.channels[self.channel].info()
         if text == self.prefix or text.startswith(self.prefix + " "):
-            await self._send(CommandInvoked(ch, self.actor(), text[len(self.prefix):], self.prefix))
+            await self._send(CommandInvoked(ch, self.actor(), text[len(self.prefix) :], self.prefix))
         elif m := _REACTION.match(text):
             sign, emoji, mid = m.groups()
             cls = ReactionAdded if sign == "+" else ReactionRemoved
@@ -208,8 +216,11 @@ class ConsolePoster(Poster):
 
     async def post(self, reply: Reply, channel: ChannelKey) -> str:
         self.shell.show(reply)
-        return str(await self.shell.messages.add(channel.workspace_id, reply.channel_id, "outputs", reply.text,
-                                                 at=self.shell.clock.now()))
+        return str(
+            await self.shell.messages.add(
+                channel.workspace_id, reply.channel_id, "outputs", reply.text, at=self.shell.clock.now()
+            )
+        )
 
 
 def _indent(head: str, body: str) -> str:

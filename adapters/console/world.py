@@ -38,8 +38,9 @@ class Channel:
     members: set[str] = field(default_factory=set)
 
     def info(self) -> ChannelInfo:
-        return ChannelInfo(key=key(self.name), name=self.name, is_private=self.private,
-                           creator_id=self.creator)
+        return ChannelInfo(
+            key=key(self.name), name=self.name, is_private=self.private, creator_id=self.creator
+        )
 
 
 def key(channel_name: str) -> ChannelKey:
@@ -63,9 +64,14 @@ class ConsoleGateway:
         row = await self.messages.get(int(message_id))
         if row is None or row.deleted or row.channel_id != channel.channel_id:
             return None
-        return MessageSnapshot(message_id=message_id, text=row.text, author_id=row.user_id,
-                               permalink=permalink(row.channel_id, row.id), thread_id=row.thread_id,
-                               is_bot=row.user_id == "outputs")
+        return MessageSnapshot(
+            message_id=message_id,
+            text=row.text,
+            author_id=row.user_id,
+            permalink=permalink(row.channel_id, row.id),
+            thread_id=row.thread_id,
+            is_bot=row.user_id == "outputs",
+        )
 
     async def is_member(self, channel: ChannelKey, user_id: str) -> bool:
         ch = self.channels.get(channel.channel_id)

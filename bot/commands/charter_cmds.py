@@ -39,8 +39,14 @@ def base(ctx: Ctx) -> Charter:
     if ctx.charter is not None:
         return ctx.charter
     s = ctx.settings
-    return Charter(channel=ctx.key, owners=(ctx.actor.user_id,), timezone=s.default_timezone,
-                   language=s.default_language, schedule=s.default_schedule)
+    return Charter(
+        channel=ctx.key,
+        owners=(ctx.actor.user_id,),
+        timezone=s.default_timezone,
+        language=s.default_language,
+        schedule=s.default_schedule,
+        created_at=ctx.now,
+    )
 
 
 async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | None:
@@ -61,24 +67,36 @@ async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | N
 
 async def show(ctx: Ctx, args: Args) -> None:
     if ctx.charter is None:
-        ctx.say(ctx.t("This channel has no charter yet. An owner can run `{prefix} setup`.", prefix=ctx.prefix))
+        ctx.say(
+            ctx.t("This channel has no charter yet. An owner can run `{prefix} setup`.", prefix=ctx.prefix)
+        )
         return
-    ctx.say(charter_text(ctx.t, ctx.charter) + "\n" + how_to_tag(ctx.t, ctx.charter, ctx.prefix),
-            view=ctx.charter)
+    ctx.say(
+        charter_text(ctx.t, ctx.charter) + "\n" + how_to_tag(ctx.t, ctx.charter, ctx.prefix), view=ctx.charter
+    )
 
 
 async def setup(ctx: Ctx, args: Args) -> None:
     t, c, p = ctx.t, base(ctx), ctx.prefix
     steps = [
         t("Let's set up what this channel produces."),
-        t("1. Purpose: `{prefix} purpose <text>` (now: {value})", prefix=p,
-          value=escape(c.purpose) or t("(not set)")),
-        t("2. Each kind of deliverable: `{prefix} type add <key> \"<label>\" [emoji=<name>] "
-          "[fields=a,b,c?] [target=<n>/week|month]`, for example "
-          "`{prefix} type add solution \"Problem solved\" emoji=white_check_mark "
-          "fields=problem,fix,area? target=3/week`", prefix=p),
-        t("3. Digest: `{prefix} schedule <mon…sun> <HH:MM> [<timezone>]` (now: {value})", prefix=p,
-          value=schedule_text(t, c)),
+        t(
+            "1. Purpose: `{prefix} purpose <text>` (now: {value})",
+            prefix=p,
+            value=escape(c.purpose) or t("(not set)"),
+        ),
+        t(
+            '2. Each kind of deliverable: `{prefix} type add <key> "<label>" [emoji=<name>] '
+            "[fields=a,b,c?] [target=<n>/week|month]`, for example "
+            '`{prefix} type add solution "Problem solved" emoji=white_check_mark '
+            "fields=problem,fix,area? target=3/week`",
+            prefix=p,
+        ),
+        t(
+            "3. Digest: `{prefix} schedule <mon…sun> <HH:MM> [<timezone>]` (now: {value})",
+            prefix=p,
+            value=schedule_text(t, c),
+        ),
         t("4. Check it with `{prefix} charter`.", prefix=p),
     ]
     fields = (
@@ -87,8 +105,17 @@ async def setup(ctx: Ctx, args: Args) -> None:
         FormField("timezone", t("Timezone"), True, c.timezone),
         FormField("language", t("Language"), True, c.language),
     )
-    ctx.out.append(OpenForm(ctx.actor.user_id, ctx.key.channel_id, t("Channel charter"), fields, None,
-                            t.lang, "\n".join(steps)))
+    ctx.out.append(
+        OpenForm(
+            ctx.actor.user_id,
+            ctx.key.channel_id,
+            t("Channel charter"),
+            fields,
+            None,
+            t.lang,
+            "\n".join(steps),
+        )
+    )
 
 
 async def purpose(ctx: Ctx, args: Args) -> None:
@@ -105,8 +132,9 @@ def parse_fields(spec: str) -> tuple[FieldSpec, ...]:
         name = part.rstrip("?")
         if not FIELD_RE.match(name):
             raise UsageError(f"field {part!r}")
-        out.append(FieldSpec(name=name, label=name.replace("_", " ").capitalize(),
-                             required=not part.endswith("?")))
+        out.append(
+            FieldSpec(name=name, label=name.replace("_", " ").capitalize(), required=not part.endswith("?"))
+        )
     return tuple(out)
 
 
@@ -141,17 +169,28 @@ async def type_add(ctx: Ctx, args: Args) -> None:
     if unknown:
         raise UsageError(", ".join(sorted(unknown)))
     if not KEY_RE.match(key):
-        ctx.say(ctx.t("`{key}` is not a valid type key: use lowercase letters, digits, - or _, "
-                      "starting with a letter.", key=escape(key)))
+        ctx.say(
+            ctx.t(
+                "`{key}` is not a valid type key: use lowercase letters, digits, - or _, "
+                "starting with a letter.",
+                key=escape(key),
+            )
+        )
         return
     o = args.options
     emoji = normalize_emoji(o["emoji"]) if o.get("emoji") else None
     if emoji and not EMOJI_RE.match(emoji):
         raise UsageError(f"emoji={o['emoji']}")
     route = await parse_channel(ctx, o["route"]) if o.get("route") else None
-    ot = OutputType(key=key, label=label, emoji=emoji, description=o.get("description", ""),
-                    fields=parse_fields(o.get("fields", "")),
-                    target=parse_target(o["target"]) if o.get("target") else None, route=route)
+    ot = OutputType(
+        key=key,
+        label=label,
+        emoji=emoji,
+        description=o.get("description", ""),
+        fields=parse_fields(o.get("fields", "")),
+        target=parse_target(o["target"]) if o.get("target") else None,
+        route=route,
+    )
     existed = base(ctx).type(key) is not None
     types = [t for t in base(ctx).types if t.key != key] + [ot]
     if await save(ctx, {"types": [t.model_dump() for t in types]}, f"type add {key}"):
@@ -167,8 +206,13 @@ async def type_remove(ctx: Ctx, args: Args) -> None:
     c = base(ctx)
     if c.type(key) is None:
         declared = ", ".join(f"`{t.key}`" for t in c.types) or ctx.t("(none)")
-        ctx.say(ctx.t("`{key}` is not an output type of this channel. Declared types: {types}.",
-                      key=escape(key), types=declared))
+        ctx.say(
+            ctx.t(
+                "`{key}` is not an output type of this channel. Declared types: {types}.",
+                key=escape(key),
+                types=declared,
+            )
+        )
         return
     types = [t.model_dump() for t in c.types if t.key != key]
     if await save(ctx, {"types": types}, f"type remove {key}"):
@@ -203,8 +247,11 @@ async def schedule(ctx: Ctx, args: Args) -> None:
         try:
             update["timezone"] = valid_timezone(w[2])
         except ValueError:
-            ctx.say(ctx.t("`{tz}` is not a timezone I know. Use an IANA name such as Europe/Paris.",
-                          tz=escape(w[2])))
+            ctx.say(
+                ctx.t(
+                    "`{tz}` is not a timezone I know. Use an IANA name such as Europe/Paris.", tz=escape(w[2])
+                )
+            )
             return
     if c := await save(ctx, update, "schedule " + " ".join(w)):
         ctx.say(ctx.t("Digest: {schedule}", schedule=schedule_text(ctx.t, c)))
@@ -261,12 +308,21 @@ async def language(ctx: Ctx, args: Args) -> None:
     args.strict()
     lang = (args.word(0) or "").lower()
     if lang not in LANGUAGES or len(args.words) != 1:
-        ctx.say(ctx.t("Unknown language `{lang}`. Available: {languages}.", lang=escape(lang),
-                      languages=", ".join(LANGUAGES)))
+        ctx.say(
+            ctx.t(
+                "Unknown language `{lang}`. Available: {languages}.",
+                lang=escape(lang),
+                languages=", ".join(LANGUAGES),
+            )
+        )
         return
     if await save(ctx, {"language": lang}, f"language {lang}"):
-        ctx.say(ctx.t("This channel's digests and reminders will be in {language}.",
-                      language=ctx.t.locale.languages.get(lang, lang)))
+        ctx.say(
+            ctx.t(
+                "This channel's digests and reminders will be in {language}.",
+                language=ctx.t.locale.languages.get(lang, lang),
+            )
+        )
 
 
 async def rollup(ctx: Ctx, args: Args) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import capture, export as exporting
+from bot import capture
+from bot import export as exporting
 from bot.access import can_edit
 from bot.commands.grammar import Args, UsageError, extract_options
 from bot.context import Ctx
@@ -65,8 +66,14 @@ async def list_cmd(ctx: Ctx, args: Args) -> None:
         capture.unknown_type(ctx, ctx.charter, type_key)
         return
     since, until = window(ctx, span)
-    items = await ctx.repo.list_deliverables(ctx.key, type=type_key, since=since, until=until,
-                                             statuses=[Status.DRAFT, Status.COMPLETE], limit=LIST_LIMIT + 1)
+    items = await ctx.repo.list_deliverables(
+        ctx.key,
+        type=type_key,
+        since=since,
+        until=until,
+        statuses=[Status.DRAFT, Status.COMPLETE],
+        limit=LIST_LIMIT + 1,
+    )
     if not items:
         ctx.say(ctx.t("No deliverables here for that period."))
         return
@@ -89,8 +96,10 @@ async def drafts(ctx: Ctx, args: Args) -> None:
         charter = charters[d.channel]
         ot = charter.type(d.type) if charter else None
         missing = [f.shown for f in ot.missing(d.fields)] if ot else []
-        lines.append(f"• {deliverable_line(ctx.t, d, charter)} — {missing_text(ctx.t, missing)} "
-                     f"(<#{d.channel.channel_id}>)")
+        lines.append(
+            f"• {deliverable_line(ctx.t, d, charter)} — {missing_text(ctx.t, missing)} "
+            f"(<#{d.channel.channel_id}>)"
+        )
     ctx.say("\n".join(lines))
 
 
@@ -101,15 +110,18 @@ async def _target(ctx: Ctx, args: Args) -> tuple[Ctx, Deliverable] | None:
         raise UsageError("")
     d = await ctx.repo.get_deliverable(int(word))
     same_ws = d is not None and (d.channel.platform, d.channel.workspace_id) == (
-        ctx.key.platform, ctx.key.workspace_id)
+        ctx.key.platform,
+        ctx.key.workspace_id,
+    )
     if d is None or not same_ws:
         ctx.say(ctx.t("There is no deliverable #{id}.", id=word))
         return None
     if d.channel == ctx.key:
         return ctx, d
     info = await ctx.repo.get_channel(d.channel) or ChannelInfo(key=d.channel)
-    other = Ctx(ctx.services, info, ctx.actor, ctx.gateway, await ctx.repo.get_charter(d.channel),
-                ctx.prefix, ctx.out)
+    other = Ctx(
+        ctx.services, info, ctx.actor, ctx.gateway, await ctx.repo.get_charter(d.channel), ctx.prefix, ctx.out
+    )
     return other, d
 
 
@@ -177,5 +189,6 @@ async def export(ctx: Ctx, args: Args) -> None:
     name = f"outputs-{ctx.channel.name or ctx.key.channel_id}.{fmt}"
     mime = "application/json" if fmt == "json" else "text/csv"
     text = ctx.t.n("{count} deliverable exported.", "{count} deliverables exported.", len(items))
-    ctx.out.append(SendFile(ctx.actor.user_id, ctx.key.channel_id, name, exporting.render(items, fmt),
-                            mime, text))
+    ctx.out.append(
+        SendFile(ctx.actor.user_id, ctx.key.channel_id, name, exporting.render(items, fmt), mime, text)
+    )

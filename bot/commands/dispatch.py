@@ -35,38 +35,88 @@ COMMANDS: dict[str, Command] = {
     c.name: c
     for c in [
         _c("help", "", N_("commands, and this channel's charter summary"), lambda ctx, a: help_cmd(ctx, a)),
-        _c("charter", "", N_("the charter: purpose, output types with form and target, schedule"),
-           charter_cmds.show),
+        _c(
+            "charter",
+            "",
+            N_("the charter: purpose, output types with form and target, schedule"),
+            charter_cmds.show,
+        ),
         _c("setup", "", N_("guided setup of the charter"), charter_cmds.setup, owner=True),
         _c("purpose", "<text>", N_("set the purpose"), charter_cmds.purpose, owner=True),
-        _c("type add", '<key> "<label>" [emoji=<name>] [fields=a,b,c?] [target=<n>/week|month] '
-           '[route=<channel>] [description="…"]',
-           N_("declare an output type (`?` marks an optional field)"), charter_cmds.type_add, owner=True),
-        _c("type remove", "<key>", N_("retire a type; its deliverables are kept"),
-           charter_cmds.type_remove, owner=True),
-        _c("schedule", "<mon…sun> <HH:MM> [<IANA timezone>] | off", N_("digest schedule"),
-           charter_cmds.schedule, owner=True),
+        _c(
+            "type add",
+            '<key> "<label>" [emoji=<name>] [fields=a,b,c?] [target=<n>/week|month] '
+            '[route=<channel>] [description="…"]',
+            N_("declare an output type (`?` marks an optional field)"),
+            charter_cmds.type_add,
+            owner=True,
+        ),
+        _c(
+            "type remove",
+            "<key>",
+            N_("retire a type; its deliverables are kept"),
+            charter_cmds.type_remove,
+            owner=True,
+        ),
+        _c(
+            "schedule",
+            "<mon…sun> <HH:MM> [<IANA timezone>] | off",
+            N_("digest schedule"),
+            charter_cmds.schedule,
+            owner=True,
+        ),
         _c("owners add", "<user>", N_("add a charter owner"), charter_cmds.owners_add, owner=True),
         _c("owners remove", "<user>", N_("remove a charter owner"), charter_cmds.owners_remove, owner=True),
-        _c("pause", "until <YYYY-MM-DD>", N_("no nudges and no digest until that day"),
-           charter_cmds.pause, owner=True),
+        _c(
+            "pause",
+            "until <YYYY-MM-DD>",
+            N_("no nudges and no digest until that day"),
+            charter_cmds.pause,
+            owner=True,
+        ),
         _c("resume", "", N_("end a pause"), charter_cmds.resume, owner=True),
-        _c("language", "<en|fr>", N_("the language of what the bot posts for the channel"),
-           charter_cmds.language, owner=True),
-        _c("rollup", "here | off", N_("make this channel the workspace's roll-up channel, or stop it"),
-           charter_cmds.rollup),
-        _c("deliver", "<type> <text or link> [field=value …]", N_("record a deliverable directly"),
-           deliverable_cmds.deliver),
-        _c("list", "[<type>] [week|last-week|month|all]", N_("deliverables of this channel"),
-           deliverable_cmds.list_cmd),
+        _c(
+            "language",
+            "<en|fr>",
+            N_("the language of what the bot posts for the channel"),
+            charter_cmds.language,
+            owner=True,
+        ),
+        _c(
+            "rollup",
+            "here | off",
+            N_("make this channel the workspace's roll-up channel, or stop it"),
+            charter_cmds.rollup,
+        ),
+        _c(
+            "deliver",
+            "<type> <text or link> [field=value …]",
+            N_("record a deliverable directly"),
+            deliverable_cmds.deliver,
+        ),
+        _c(
+            "list",
+            "[<type>] [week|last-week|month|all]",
+            N_("deliverables of this channel"),
+            deliverable_cmds.list_cmd,
+        ),
         _c("drafts", "", N_("my drafts and what each still needs"), deliverable_cmds.drafts),
         _c("complete", "<id> field=value …", N_("fill a draft's fields"), deliverable_cmds.complete),
         _c("withdraw", "<id>", N_("withdraw a deliverable"), deliverable_cmds.withdraw),
         _c("digest", "[preview|post]", N_("the current period's digest (post: owners)"), digest_cmds.digest),
-        _c("search", "<words>", N_("deliverables matching the words, across channels you may see"),
-           deliverable_cmds.search),
-        _c("export", "[csv|json]", N_("this channel's deliverables as a file"), deliverable_cmds.export,
-           owner=True),
+        _c(
+            "search",
+            "<words>",
+            N_("deliverables matching the words, across channels you may see"),
+            deliverable_cmds.search,
+        ),
+        _c(
+            "export",
+            "[csv|json]",
+            N_("this channel's deliverables as a file"),
+            deliverable_cmds.export,
+            owner=True,
+        ),
     ]
 }
 GROUPS = {name.split()[0] for name in COMMANDS if " " in name}
@@ -83,9 +133,12 @@ def nearest(words: list[str]) -> Command | None:
     if len(words) > 1 and f"{first} {words[1].lower()}" in COMMANDS:
         return COMMANDS[f"{first} {words[1].lower()}"]
     if first in GROUPS:
-        sub = difflib.get_close_matches(words[1].lower() if len(words) > 1 else "",
-                                        [n.split()[1] for n in COMMANDS if n.startswith(first + " ")],
-                                        n=1, cutoff=0.0)
+        sub = difflib.get_close_matches(
+            words[1].lower() if len(words) > 1 else "",
+            [n.split()[1] for n in COMMANDS if n.startswith(first + " ")],
+            n=1,
+            cutoff=0.0,
+        )
         return COMMANDS[f"{first} {sub[0]}"] if sub else None
     if first in COMMANDS:
         return COMMANDS[first]
@@ -129,12 +182,16 @@ def _unknown(ctx: Ctx, cmd: Command | None) -> None:
 
 async def help_cmd(ctx: Ctx, args: Args) -> None:
     t = ctx.t
-    lines = [t("*Outputs* — every channel declares what it produces; the bot captures it and "
-               "reports each week."), t("Commands (keywords stay in English):")]
+    lines = [
+        t("*Outputs* — every channel declares what it produces; the bot captures it and reports each week."),
+        t("Commands (keywords stay in English):"),
+    ]
     lines += ["• " + usage(ctx, c) for c in COMMANDS.values()]
     if ctx.charter is not None:
         lines += ["", charter_text(t, ctx.charter), how_to_tag(t, ctx.charter, ctx.prefix)]
     else:
-        lines += ["", t("This channel has no charter yet. An owner can run `{prefix} setup`.",
-                        prefix=ctx.prefix)]
+        lines += [
+            "",
+            t("This channel has no charter yet. An owner can run `{prefix} setup`.", prefix=ctx.prefix),
+        ]
     ctx.say("\n".join(lines))

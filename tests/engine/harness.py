@@ -80,8 +80,12 @@ class Dialog:
 
     def info(self, channel: str | None = None) -> ChannelInfo:
         ch = channel or self.channel
-        return ChannelInfo(key=key(ch, self.workspace), name=ch.lower(), is_private=ch in self.private,
-                           creator_id=self.creators.get(ch))
+        return ChannelInfo(
+            key=key(ch, self.workspace),
+            name=ch.lower(),
+            is_private=ch in self.private,
+            creator_id=self.creators.get(ch),
+        )
 
     def actor(self, user: str) -> Actor:
         return Actor(user, is_workspace_admin=user in self.admins, locale=self.locales.get(user))
@@ -98,14 +102,20 @@ class Dialog:
         replies = await self.cmd(user, text)
         return "\n".join(replies)
 
-    def post(self, user: str, text: str, channel: str | None = None, thread: str | None = None,
-             bot: bool = False) -> str:
+    def post(
+        self, user: str, text: str, channel: str | None = None, thread: str | None = None, bot: bool = False
+    ) -> str:
         self._next_ts += 1
         ts = f"{self._next_ts}.000100"
         ch = channel or self.channel
         self.gateway.messages[(ch, ts)] = MessageSnapshot(
-            message_id=ts, text=text, author_id=user, permalink=f"https://chat.example/{ch}/{ts}",
-            thread_id=thread, is_bot=bot)
+            message_id=ts,
+            text=text,
+            author_id=user,
+            permalink=f"https://chat.example/{ch}/{ts}",
+            thread_id=thread,
+            is_bot=bot,
+        )
         return ts
 
     async def react(self, user: str, ts: str, emoji: str, channel: str | None = None) -> list[str]:
@@ -140,7 +150,8 @@ class Dialog:
         """The charter most tests start from."""
         for line in [
             "purpose We solve customer problems",
-            'type add solution "Problem solved" emoji=white_check_mark fields=problem,fix,area? target=3/week',
+            'type add solution "Problem solved" emoji=white_check_mark '
+            "fields=problem,fix,area? target=3/week",
             'type add idea "Product idea" emoji=bulb target=2/month',
             "schedule fri 16:00 Europe/Paris",
         ]:

@@ -97,9 +97,17 @@ async def test_rule4_concurrent_taggings_give_one_deliverable_and_no_error(repo)
     d = Dialog(repo)
     await d.setup_charter()
     ts = d.post("U1", "idea: offline mode")
-    results = await asyncio.gather(*(d.engine.handle(
-        __import__("bot.events", fromlist=["ReactionAdded"]).ReactionAdded(d.info(), d.actor(f"U{i}"), ts, "bulb"),
-        d.gateway) for i in range(20)))
+    results = await asyncio.gather(
+        *(
+            d.engine.handle(
+                __import__("bot.events", fromlist=["ReactionAdded"]).ReactionAdded(
+                    d.info(), d.actor(f"U{i}"), ts, "bulb"
+                ),
+                d.gateway,
+            )
+            for i in range(20)
+        )
+    )
     assert all(results)
     assert len(await repo.list_deliverables(key())) == 1
 
@@ -174,7 +182,7 @@ async def test_rule5_thread_reply_keeps_its_thread_permalink(d):
 
 async def test_odd_text_is_stored_faithfully(d):
     await d.setup_charter()
-    odd = "שלום 👋 <!channel> '; DROP TABLE deliverables; -- \"quoted\" " + "x" * 39_000
+    odd = 'שלום 👋 <!channel> \'; DROP TABLE deliverables; -- "quoted" ' + "x" * 39_000
     ts = d.post("U1", odd)
     await d.react("U2", ts, "bulb")
     [dl] = await d.repo.list_deliverables(key())

@@ -108,7 +108,9 @@ async def test_type_add_replaces_and_validates(d):
 
 async def test_schedule_timezone_and_off(d):
     await d.setup_charter()
-    assert "every Monday at 09:30 (America/New_York)" in await d.text(ADMIN, "schedule mon 09:30 America/New_York")
+    assert "every Monday at 09:30 (America/New_York)" in await d.text(
+        ADMIN, "schedule mon 09:30 America/New_York"
+    )
     assert "not a timezone I know" in await d.text(ADMIN, "schedule mon 09:30 Mars/Olympus")
     assert "digest is off" in await d.text(ADMIN, "schedule off")
     assert (await d.repo.get_charter(key())).schedule is None
@@ -137,7 +139,7 @@ async def test_rollup_is_for_workspace_admins(d):
 async def test_deliver_list_drafts_complete_withdraw(d):
     await d.setup_charter()
     await d.text("U1", "deliver idea Let's add dark mode — it's requested a lot")
-    await d.text("U1", "deliver solution Login loop fixed problem=\"Login loop\"")
+    await d.text("U1", 'deliver solution Login loop fixed problem="Login loop"')
     items = await d.repo.list_deliverables(key())
     draft = next(i for i in items if i.status is Status.DRAFT)
     assert any(i.text == "Let's add dark mode — it's requested a lot" for i in items)
@@ -145,7 +147,7 @@ async def test_deliver_list_drafts_complete_withdraw(d):
     assert f"#{draft.id}" in out and "still needs: Fix" in out
     assert "Only the person who tagged" in await d.text("U2", f"complete {draft.id} fix=x")
     assert "has no field" in await d.text("U1", f"complete {draft.id} colour=red")
-    out = await d.text("U1", f"complete {draft.id} fix=\"cleared the cookie\"")
+    out = await d.text("U1", f'complete {draft.id} fix="cleared the cookie"')
     assert "complete" in out
     assert "no drafts" in await d.text("U1", "drafts")
     listing = await d.text("U2", "list")
@@ -191,9 +193,24 @@ async def test_export_gives_the_spec_fields(d):
     [f] = d.last
     assert isinstance(f, SendFile) and f.filename.endswith(".json")
     [row] = json.loads(f.content)
-    for field in ("id", "platform", "workspace_id", "channel_id", "type", "status", "title", "text",
-                  "author_id", "tagged_by", "via", "permalink", "message_id", "fields", "created_at",
-                  "completed_at"):
+    for field in (
+        "id",
+        "platform",
+        "workspace_id",
+        "channel_id",
+        "type",
+        "status",
+        "title",
+        "text",
+        "author_id",
+        "tagged_by",
+        "via",
+        "permalink",
+        "message_id",
+        "fields",
+        "created_at",
+        "completed_at",
+    ):
         assert field in row
     await d.cmd(ADMIN, "export")
     assert d.last[0].content.startswith("id,platform,workspace_id")

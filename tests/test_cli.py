@@ -1,0 +1,151 @@
+"""`outputs-bot` end to end, as a subprocess on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CHARTERS = """
+[[charter]]
+platform = "console"
+workspace_id = "console"
+channel_id = "support"
+purpose = "Solve customer problems"
+owners = ["admin"]
+timezone = "Europe/Paris"
+language = "fr"
+schedule = "fri 16:00"
+
+[[charter.types]]
+key = "solution"
+label = "Problem solved"
+emoji = "white_check_mark"
+fields = ["problem", "fix", "area?"]
+target = "3/week"
+
+[[charter]]
+platform = "console"
+workspace_id = "console"
+channel_id = "ideas"
+purpose = "Ideas"
+schedule = "off"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
+    env["OUTPUTS_DATABASE__URL"] = f"sqlite:///{tmp_path / 'o.db'}"
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            input=input,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["serve"],
+        ["shell"],
+        ["migrate"],
+        ["digest"],
+        ["charter"],
+        ["charter", "apply"],
+        ["charter", "export"],
+        ["export"],
+    ],
+)
+def test_help_on_every_command(cli, args):
+    res = cli(*args, "--help")
+    assert res.returncode == 0 and "usage: outputs-bot" in res.stdout
+
+
+def test_serve_says_it_is_not_there_yet(cli):
+    res = cli("serve")
+    assert res.returncode != 0 and "not built yet" in res.stderr
+
+
+def test_a_database_that_is_behind_is_refused(cli):
+    res = cli("export")
+    assert res.returncode != 0 and "outputs-bot migrate" in res.stderr
+    assert cli("migrate").returncode == 0
+    assert cli("export").returncode == 0
+
+
+def test_bad_configuration_is_named(cli, tmp_path):
+    (tmp_path / "bad.toml").write_text("[server]\nprot = 1\n")
+    res = cli("--config", str(tmp_path / "bad.toml"), "migrate")
+    assert res.returncode == 2 and "prot" in res.stderr and "bad.toml" in res.stderr
+
+
+def test_charter_apply_export_round_trip(cli, tmp_path):
+    cli("migrate")
+    (tmp_path / "c.toml").write_text(CHARTERS)
+    res = cli("charter", "apply", "c.toml")
+    assert res.returncode == 0 and "2 created or updated" in res.stdout, res.stderr
+    again = cli("charter", "apply", "c.toml")
+    assert "0 created or updated" in again.stdout
+    exported = cli("charter", "export").stdout
+    assert 'channel_id = "support"' in exported and 'fields = ["problem", "fix", "area?"]' in exported
+    (tmp_path / "e.toml").write_text(exported)
+    assert "0 created or updated" in cli("charter", "apply", "e.toml").stdout
+
+
+def test_charter_apply_validates_everything_before_changing_anything(cli, tmp_path):
+    cli("migrate")
+    bad = CHARTERS.replace('target = "3/week"', 'target = "3/fortnight"').replace(
+        'schedule = "off"', 'schedule = "off"\ntimezone = "Mars/Olympus"\ncolour = "red"'
+    )
+    (tmp_path / "bad.toml").write_text(bad)
+    res = cli("charter", "apply", "bad.toml")
+    assert res.returncode == 1 and "nothing was changed" in res.stderr
+    assert "charter[0].types[0].target" in res.stderr
+    assert "charter[1]: unknown key 'colour'" in res.stderr
+    assert cli("charter", "export").stdout.count("[[charter]]") == 0
+    (tmp_path / "broken.toml").write_text("[[charter]\n")
+    assert "not valid TOML" in cli("charter", "apply", "broken.toml").stderr
+
+
+def test_export_json_and_csv(cli, tmp_path):
+    cli("migrate")
+    (tmp_path / "c.toml").write_text(CHARTERS)
+    cli("charter", "apply", "c.toml")
+    script = "\n".join([":channel support", "/outputs deliver solution Fixed it problem=p fix=f", ":quit"])
+    assert cli("shell", input=script).returncode == 0
+    rows = json.loads(cli("export", "--format", "json").stdout)
+    assert (
+        len(rows) == 1
+        and rows[0]["channel_id"] == "support"
+        and rows[0]["fields"] == {"problem": "p", "fix": "f"}
+    )
+    assert rows[0]["status"] == "complete" and rows[0]["via"] == "command"
+    assert json.loads(cli("export", "--channel", "nope").stdout) == []
+    assert json.loads(cli("export", "--since", "2999-01-01").stdout) == []
+    csv = cli("export", "--format", "csv").stdout
+    assert csv.splitlines()[0].startswith("id,platform,workspace_id,channel_id,type,status")
+
+
+def test_digest_for_one_channel_and_due(cli, tmp_path):
+    cli("migrate")
+    (tmp_path / "c.toml").write_text(CHARTERS)
+    cli("charter", "apply", "c.toml")
+    res = cli("digest", "--channel", "support", "--dry-run")
+    assert res.returncode == 0 and "Problem solved" in res.stdout
+    assert "Ce que nous avons produit" in res.stdout or "produit" in res.stdout  # the charter is in French
+    res = cli("digest")
+    assert res.returncode == 0, res.stderr
+    assert cli("digest", "--channel", "nope").returncode == 1
