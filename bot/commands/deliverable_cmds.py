@@ -7,6 +7,7 @@ from datetime import datetime
 from bot import capture
 from bot import export as exporting
 from bot.access import can_edit
+from bot.charter import ChannelKey, Charter
 from bot.commands.grammar import Args, UsageError, extract_options
 from bot.context import Ctx
 from bot.deliverable import Deliverable, Status, Via
@@ -161,6 +162,7 @@ async def search(ctx: Ctx, args: Args) -> None:
         raise UsageError("")
     hits = await ctx.repo.search(ctx.key.platform, ctx.key.workspace_id, words, limit=60)
     allowed: dict[str, bool] = {}
+    charters: dict[ChannelKey, Charter | None] = {}
     shown = []
     for hit in hits:
         ch = hit.deliverable.channel
@@ -171,7 +173,9 @@ async def search(ctx: Ctx, args: Args) -> None:
             if not allowed[ch.channel_id]:
                 continue
         where = f"#{hit.channel_name}" if hit.channel_name else f"<#{ch.channel_id}>"
-        shown.append(f"• {deliverable_line(ctx.t, hit.deliverable)} ({where})")
+        if ch not in charters:  # for the type labels; a few channels per search at most
+            charters[ch] = await ctx.repo.get_charter(ch)
+        shown.append(f"• {deliverable_line(ctx.t, hit.deliverable, charters[ch])} ({where})")
         if len(shown) == 20:
             break
     if not shown:
