@@ -1,0 +1,184 @@
+"""The database handle, URL normalisation and schema migration.
+
+Alembic is configured here in code (no alembic.ini) and pointed at the installed
+`migrations` package, so `outputs-bot migrate` works from a pip-installed wheel.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+import migrations
+
+DEFAULT_URL = "sqlite+aiosqlite:///outputs.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+}
+
+
+class SchemaBehind(Exception):
+    """The database is not at the migrations' head revision."""
+
+
+def async_url(url: str) -> tuple[URL, dict[str, Any]]:
+    """Map a user's URL to an async driver, and the connect arguments it implies.
+
+    asyncpg takes no libpq `options` or `sslmode`, so those are translated: `options=-c
+    search_path=x` becomes a server setting (handy to keep the bot in its own schema).
+    """
+    if url.startswith("postgres://"):  # Heroku-style, which SQLAlchemy does not accept
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        query = dict(parsed.query)
+        if "options" in query:
+            connect_args["server_settings"] = _libpq_options(str(query.pop("options")))
+        if "sslmode" in query:
+            query["ssl"] = query.pop("sslmode")
+        parsed = parsed.set(query=query)
+    return parsed, connect_args
+
+
+def _libpq_options(options: str) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    words = iter(shlex.split(options))
+    for word in words:
+        pair = word[2:] if word.startswith("-c") and len(word) > 2 else None
+        if word == "-c":
+            pair = next(words, "")
+        if pair and "=" in pair:
+            key, value = pair.split("=", 1)
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def _dumps(value: Any) -> str:
+    # ensure_ascii would turn "café" into "caf\u00e9", which full-text search cannot match
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Database:
+    """One async engine and its session factory. Create once per process."""
+
+    def __init__(self, url: str = DEFAULT_URL, **engine_options: Any) -> None:
+        self.url = url  # as given: it also carries what the engine URL cannot (options)
+        engine_url, connect_args = async_url(url)
+        self.dialect = engine_url.get_backend_name()
+        engine_options.setdefault("json_serializer", _dumps)
+        if connect_args:
+            engine_options["connect_args"] = {**connect_args, **engine_options.get("connect_args", {})}
+        self.engine: AsyncEngine = create_async_engine(engine_url, **engine_options)
+        if self.dialect == "sqlite":
+            _tune_sqlite(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the driver: it skips it before SELECTs, so a transaction
+        # that reads then writes could not be serialised (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # IMMEDIATE takes the write lock up front, where busy_timeout makes writers queue.
+        # A deferred transaction that reads first fails at once with "database is locked"
+        # when another writer got in between: SQLite cannot wait without breaking isolation.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    # the URL travels in attributes: set_main_option would treat '%' as interpolation
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def _upgrade(connection: sa.Connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def _downgrade(connection: sa.Connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.downgrade(cfg, revision)
+
+
+async def migrate(target: str | Database, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (default: the newest)."""
+    db = Database(target) if isinstance(target, str) else target
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_upgrade, revision)
+    finally:
+        if isinstance(target, str):
+            await db.dispose()
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_downgrade, revision)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def schema_status(db: Database) -> tuple[str | None, str]:
+    """(the database's revision, or None when never migrated; the code's head revision)."""
+    async with db.engine.connect() as conn:
+        current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    head = head_revision()
+    assert head is not None, "the migrations package holds no revision"
+    return current, head
+
+
+async def ensure_current(db: Database) -> None:
+    current, head = await schema_status(db)
+    script = ScriptDirectory.from_config(alembic_config())
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise SchemaBehind(
+            f"The database is at revision {current}, newer than this version of Outputs "
+            f"knows ({head}): upgrade Outputs, or point it at another database."
+        )
+    if current != head:
+        found = f"at revision {current}" if current else "not initialised"
+        raise SchemaBehind(
+            f"The database is {found}; this version of Outputs needs revision {head}. "
+            "Run `outputs-bot migrate` to upgrade it."
+        )

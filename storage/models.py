@@ -1,0 +1,219 @@
+"""The tables. Migrations create them; these classes only describe them to SQLAlchemy.
+
+Search plumbing (SQLite's FTS5 table and triggers, PostgreSQL's generated tsvector column
+and its GIN index) lives only in the migrations: it differs per dialect and the ORM never
+reads it. `migrations/filters.py` hides it from the models-vs-migrations comparison.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.coltypes import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON()}
+
+
+class CharterRow(Base):
+    """The charter stored whole as JSON; the other columns exist to be queried."""
+
+    __tablename__ = "charters"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_charters_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    schedule_weekday: Mapped[int | None]
+    schedule_time: Mapped[time | None]
+    paused_until: Mapped[date | None]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CharterVersionRow(Base):
+    __tablename__ = "charter_versions"
+    __table_args__ = (sa.UniqueConstraint("charter_id", "version", name="uq_charter_versions_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charter_id: Mapped[int] = mapped_column(sa.ForeignKey("charters.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    changed_by: Mapped[str] = mapped_column(sa.String(64))
+    changed_at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(sa.Text)
+    snapshot: Mapped[dict[str, Any]]
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_channels_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    is_private: Mapped[bool]
+    creator_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class WorkspaceRow(Base):
+    __tablename__ = "workspaces"
+    __table_args__ = (sa.UniqueConstraint("platform", "workspace_id", name="uq_workspaces_workspace"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    rollup_channel_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class DeliverableRow(Base):
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        # NULL message ids never collide: `deliver` commands have no source message.
+        sa.UniqueConstraint(
+            "platform",
+            "workspace_id",
+            "channel_id",
+            "message_id",
+            "type",
+            name="uq_deliverables_message_type",
+        ),
+        # digests: the complete deliverables of one channel, by completed_at
+        sa.Index(
+            "ix_deliverables_channel_status_completed",
+            "platform",
+            "workspace_id",
+            "channel_id",
+            "status",
+            "completed_at",
+        ),
+        # drafts of one channel (digests): without it, SQLite reads the channel's history
+        sa.Index(
+            "ix_deliverables_channel_status_created",
+            "platform",
+            "workspace_id",
+            "channel_id",
+            "status",
+            "created_at",
+        ),
+        # list and per-channel export, newest first
+        sa.Index("ix_deliverables_channel_created", "platform", "workspace_id", "channel_id", "created_at"),
+        # `drafts`: one user's drafts in a workspace, oldest first
+        sa.Index(
+            "ix_deliverables_tagger_status", "platform", "workspace_id", "tagged_by", "status", "created_at"
+        ),
+        sa.Index("ix_deliverables_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    title: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str | None] = mapped_column(sa.String(64))
+    tagged_by: Mapped[str] = mapped_column(sa.String(64))
+    via: Mapped[str] = mapped_column(sa.String(16))
+    permalink: Mapped[str | None] = mapped_column(sa.Text)
+    message_id: Mapped[str | None] = mapped_column(sa.String(128))
+    thread_id: Mapped[str | None] = mapped_column(sa.String(128))
+    fields: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
+class TaggingRow(Base):
+    __tablename__ = "taggings"
+    __table_args__ = (sa.UniqueConstraint("deliverable_id", "user_id", "emoji", name="uq_taggings_tagging"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(sa.ForeignKey("deliverables.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    via: Mapped[str] = mapped_column(sa.String(16))
+    # '' for taggings without a reaction: NULL would defeat the unique constraint
+    emoji: Mapped[str] = mapped_column(sa.String(64))
+
+
+class OnceMarkerRow(Base):
+    __tablename__ = "once_markers"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "kind",
+            "platform",
+            "workspace_id",
+            "channel_id",
+            "subject",
+            "period",
+            name="uq_once_markers_marker",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(128))
+    period: Mapped[str] = mapped_column(sa.String(64))
+
+
+class DigestRunRow(Base):
+    __tablename__ = "digest_runs"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "platform", "workspace_id", "channel_id", "period_end", name="uq_digest_runs_period"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(sa.String(128))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    late: Mapped[bool]
+
+
+class ConsoleMessageRow(Base):
+    """Messages of the `outputs-bot shell` simulated workspace."""
+
+    __tablename__ = "console_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.Text)
+    thread_id: Mapped[str | None] = mapped_column(sa.String(128))
+    deleted: Mapped[bool]
+    created_at: Mapped[datetime]
