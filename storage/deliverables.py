@@ -1,0 +1,183 @@
+"""Deliverables and who tagged them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.exc import IntegrityError
+
+from bot.charter import ChannelKey
+from bot.deliverable import Deliverable, NewDeliverable, Status
+from storage.base import Store
+from storage.convert import channel_where, deliverable_columns, to_deliverable, without_nul
+from storage.models import DeliverableRow, TaggingRow
+
+_MESSAGE_KEY = ["platform", "workspace_id", "channel_id", "message_id", "type"]
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    annotation = Deliverable.model_fields[name].annotation
+    assert annotation is not None
+    return TypeAdapter(annotation)
+
+
+def _validated(changes: dict[str, Any]) -> dict[str, Any]:
+    """Check each change against Deliverable's field types; map them to columns."""
+    unknown = set(changes) - set(Deliverable.model_fields) | ({"id"} & set(changes))
+    if unknown:
+        raise TypeError(f"not a changeable deliverable field: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        value = _adapter(name).validate_python(value)
+        if name == "channel":
+            values.update(value.model_dump())
+        elif name in ("status", "via"):
+            values[name] = str(value)
+        else:
+            values[name] = without_nul(value)
+    return values
+
+
+class DeliverableStore(Store):
+    async def capture(self, new: NewDeliverable) -> tuple[Deliverable, bool]:
+        stmt = self.insert(DeliverableRow).values(**deliverable_columns(new))
+        if new.message_id is not None:
+            # a concurrent twin waits for our commit, then quietly inserts nothing
+            stmt = stmt.on_conflict_do_nothing(index_elements=_MESSAGE_KEY)
+        async with self.db.session() as s, s.begin():
+            row = await s.scalar(stmt.returning(DeliverableRow))
+            if row is not None:
+                return to_deliverable(row), True
+            existing = await s.scalar(
+                sa.select(DeliverableRow).where(
+                    *channel_where(DeliverableRow, new.channel),
+                    DeliverableRow.message_id == new.message_id,
+                    DeliverableRow.type == new.type,
+                )
+            )
+            assert existing is not None, "ON CONFLICT skipped the insert, so the row exists"
+            return to_deliverable(existing), False
+
+    async def get_deliverable(self, deliverable_id: int) -> Deliverable | None:
+        async with self.db.session() as s, s.begin():
+            row = await s.get(DeliverableRow, deliverable_id)
+            return to_deliverable(row) if row else None
+
+    async def by_message(self, channel: ChannelKey, message_id: str) -> list[Deliverable]:
+        stmt = (
+            sa.select(DeliverableRow)
+            .where(*channel_where(DeliverableRow, channel))
+            .where(DeliverableRow.message_id == message_id)
+            .order_by(DeliverableRow.id)
+        )
+        return await self._rows(stmt)
+
+    async def update_deliverable(self, deliverable_id: int, **changes: Any) -> Deliverable:
+        """Write exactly the given fields (`updated_at` too: the caller owns the clock)."""
+        values = _validated(changes)
+        async with self.db.session() as s, s.begin():
+            if not values:
+                row = await s.get(DeliverableRow, deliverable_id)
+            else:
+                stmt = (
+                    sa.update(DeliverableRow)
+                    .where(DeliverableRow.id == deliverable_id)
+                    .values(**values)
+                    .returning(DeliverableRow)
+                    .execution_options(synchronize_session=False)
+                )
+                row = await s.scalar(stmt)
+            if row is None:
+                raise LookupError(f"no deliverable #{deliverable_id}")
+            return to_deliverable(row)
+
+    async def list_deliverables(
+        self,
+        channel: ChannelKey,
+        *,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        statuses: Sequence[Status] | None = None,
+        limit: int | None = None,
+    ) -> list[Deliverable]:
+        """Newest first; `since`/`until` bound `created_at` (since inclusive, until not)."""
+        d = DeliverableRow
+        stmt = sa.select(d).where(*channel_where(d, channel))
+        if type is not None:
+            stmt = stmt.where(d.type == type)
+        if since is not None:
+            stmt = stmt.where(d.created_at >= since)
+        if until is not None:
+            stmt = stmt.where(d.created_at < until)
+        if statuses is not None:
+            stmt = stmt.where(d.status.in_([str(x) for x in statuses]))
+        stmt = stmt.order_by(d.created_at.desc(), d.id.desc()).limit(limit)
+        return await self._rows(stmt)
+
+    async def drafts_of(self, platform: str, workspace_id: str, user_id: str) -> list[Deliverable]:
+        """Drafts `user_id` tagged (and so must complete), oldest first."""
+        d = DeliverableRow
+        stmt = (
+            sa.select(d)
+            .where(d.platform == platform, d.workspace_id == workspace_id)
+            .where(d.tagged_by == user_id, d.status == Status.DRAFT.value)
+            .order_by(d.created_at, d.id)
+        )
+        return await self._rows(stmt)
+
+    async def export(
+        self,
+        platform: str | None = None,
+        workspace_id: str | None = None,
+        channel_id: str | None = None,
+        since: datetime | None = None,
+    ) -> list[Deliverable]:
+        """Oldest first, every status; `since` bounds `created_at`."""
+        d = DeliverableRow
+        stmt = sa.select(d).order_by(d.created_at, d.id)
+        for column, value in (
+            (d.platform, platform),
+            (d.workspace_id, workspace_id),
+            (d.channel_id, channel_id),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if since is not None:
+            stmt = stmt.where(d.created_at >= since)
+        return await self._rows(stmt)
+
+    async def add_tagging(self, deliverable_id: int, user_id: str, via: str, emoji: str) -> bool:
+        """Record who tagged; True when this (user, emoji) had not tagged it yet."""
+        stmt = (
+            self.insert(TaggingRow)
+            .values(deliverable_id=deliverable_id, user_id=user_id, via=str(via), emoji=emoji)
+            .on_conflict_do_nothing(index_elements=["deliverable_id", "user_id", "emoji"])
+        )
+        try:
+            async with self.db.session() as s, s.begin():
+                result = await s.execute(stmt)
+        except IntegrityError as e:  # the foreign key: no such deliverable
+            raise LookupError(f"no deliverable #{deliverable_id}") from e
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def remove_tagging(self, deliverable_id: int, user_id: str, emoji: str) -> int:
+        t = TaggingRow
+        async with self.db.session() as s, s.begin():
+            await s.execute(
+                sa.delete(t).where(t.deliverable_id == deliverable_id, t.user_id == user_id, t.emoji == emoji)
+            )
+            remaining = await s.scalar(
+                sa.select(sa.func.count()).select_from(t).where(t.deliverable_id == deliverable_id)
+            )
+        return int(remaining or 0)
+
+    async def _rows(self, stmt: sa.Select[Any]) -> list[Deliverable]:
+        async with self.db.session() as s, s.begin():
+            return [to_deliverable(r) for r in await s.scalars(stmt)]
