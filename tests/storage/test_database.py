@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from storage.database import (
+    Database,
+    SchemaBehind,
+    async_url,
+    ensure_current,
+    head_revision,
+    migrate,
+    schema_status,
+)
+from storage.repository import SqlRepository
+from tests.storage.factories import CH
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite"),
+        ("postgresql://u@h/db", "postgresql+asyncpg"),
+        ("postgres://u@h/db", "postgresql+asyncpg"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg"),
+    ],
+)
+def test_urls_map_to_async_drivers(given: str, driver: str) -> None:
+    assert async_url(given)[0].drivername == driver
+
+
+def test_libpq_options_and_sslmode_become_asyncpg_arguments() -> None:
+    url, args = async_url("postgresql://u@h/db?options=-csearch_path%3Dbot&sslmode=require")
+    assert args == {"server_settings": {"search_path": "bot"}}
+    assert dict(url.query) == {"ssl": "require"}
+    assert async_url("postgresql://u@h/db?options=-c%20statement_timeout%3D5s")[1] == {
+        "server_settings": {"statement_timeout": "5s"}
+    }
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_wait(sqlite_db: Database) -> None:
+    async with sqlite_db.engine.connect() as conn:
+        pragma = {
+            name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30_000}
+
+
+async def test_migrate_reports_head_and_ensure_current_passes(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        assert await schema_status(db) == (None, head_revision())
+        await migrate(db_url)
+        assert await schema_status(db) == (head_revision(), head_revision())
+        await ensure_current(db)
+    finally:
+        await db.dispose()
+
+
+async def test_ensure_current_refuses_an_unmigrated_database(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        with pytest.raises(SchemaBehind, match="outputs-bot migrate"):
+            await ensure_current(db)
+    finally:
+        await db.dispose()
+
+
+async def test_ensure_current_refuses_a_database_from_a_newer_version(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'zzzz'")
+    with pytest.raises(SchemaBehind, match="newer"):
+        await ensure_current(db)
+
+
+async def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(
+    repo: SqlRepository,
+) -> None:
+    paris = timezone(timedelta(hours=1))
+    end = datetime(2026, 3, 6, 16, 0, 0, 123456, tzinfo=paris)
+    assert await repo.claim_digest(CH, end - timedelta(days=7), end, end, 600)
+    (run,) = await repo.digest_runs()
+    assert run.period_end == end and run.period_end.tzinfo == UTC
+    assert run.period_end.hour == 15
+    with pytest.raises(sa.exc.StatementError, match="naive"):
+        await repo.claim_digest(CH, datetime(2026, 3, 1), datetime(2026, 3, 8), end, 600)
