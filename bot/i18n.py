@@ -23,7 +23,11 @@ from babel.support import NullTranslations, Translations
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "outputs"
 DEFAULT = "en"
-LANGUAGES = ("en", "fr")
+# English is the message ids themselves; every other language is one catalogue file, so
+# adding a language means adding `locales/<lang>/LC_MESSAGES/outputs.po` and nothing else.
+LANGUAGES = (DEFAULT, *sorted(
+    lang for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po") if (lang := p.parent.parent.name) != DEFAULT
+))
 
 
 def N_(message: str) -> str:
