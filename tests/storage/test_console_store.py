@@ -16,14 +16,20 @@ async def test_messages_add_get_edit_delete(db: Database) -> None:
     row = await messages.get(first)
     assert row is not None
     assert (row.channel_id, row.user_id, row.text, row.created_at, row.deleted) == (
-        "general", "alice", "hello 👋", T0, False
+        "general",
+        "alice",
+        "hello 👋",
+        T0,
+        False,
     )
-    assert (await messages.get(reply)).thread_id == str(first)  # type: ignore[union-attr]
+    assert await messages.get(reply) == row.model_copy(
+        update={"id": reply, "user_id": "bob", "text": "hi", "thread_id": str(first)}
+    )
 
     assert await messages.edit(first, "hello, edited")
-    assert (await messages.get(first)).text == "hello, edited"  # type: ignore[union-attr]
+    assert await messages.get(first) == row.model_copy(update={"text": "hello, edited"})
     assert await messages.delete(first)
-    assert (await messages.get(first)).deleted  # type: ignore[union-attr]
+    assert await messages.get(first) == row.model_copy(update={"text": "hello, edited", "deleted": True})
     assert not await messages.edit(first, "too late")
     assert not await messages.delete(first)
     assert not await messages.edit(999, "nobody")

@@ -52,6 +52,8 @@ async def test_all_words_are_required_and_accents_case_do_not_matter(repo: SqlRe
     await repo.capture(new(message_id="2", text="Le thé est froid"))
     assert [h.deliverable.id for h in await repo.search("slack", "T1", "CAFÉ réparé")] == [fr.id]
     assert await repo.search("slack", "T1", "café froid") == []
+    field, _ = await repo.capture(new(message_id="3", text="x", fields={"zone": "Sécurité réseau"}))
+    assert [h.deliverable.id for h in await repo.search("slack", "T1", "sécurité")] == [field.id]
     assert await repo.search("slack", "T1", "   ") == []
 
 
