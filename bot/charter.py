@@ -14,12 +14,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 
+from bot.i18n import N_
+
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 EMOJI_RE = re.compile(r"^[a-z0-9_+\-']{1,64}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TYPES = 20
 MAX_FIELDS = 10
+
+
+class RuleError(ValueError):
+    """A charter rule broken: an English message template and its values, so that whoever
+    shows it can translate it (`str()` gives the English)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
 
 
 class ChannelKey(BaseModel):
@@ -43,7 +55,7 @@ class FieldSpec(BaseModel):
     @classmethod
     def _name(cls, v: str) -> str:
         if not FIELD_RE.match(v):
-            raise ValueError(f"field name {v!r} must be lowercase letters, digits or _")
+            raise RuleError(N_("field name {name} must be lowercase letters, digits or _"), name=repr(v))
         return v
 
     @property
@@ -76,7 +88,7 @@ class OutputType(BaseModel):
     @classmethod
     def _key(cls, v: str) -> str:
         if not KEY_RE.match(v):
-            raise ValueError(f"type key {v!r} must start with a letter: a-z, 0-9, _ or -")
+            raise RuleError(N_("type key {key} must start with a letter: a-z, 0-9, _ or -"), key=repr(v))
         return v
 
     @field_validator("label")
@@ -84,7 +96,7 @@ class OutputType(BaseModel):
     def _label(cls, v: str) -> str:
         v = v.strip()
         if not v or len(v) > 80:
-            raise ValueError("a label needs 1 to 80 characters")
+            raise RuleError(N_("a label needs 1 to 80 characters"))
         return v
 
     @field_validator("emoji")
@@ -94,7 +106,7 @@ class OutputType(BaseModel):
             return None
         v = normalize_emoji(v)
         if not EMOJI_RE.match(v):
-            raise ValueError(f"emoji {v!r} is not an emoji name")
+            raise RuleError(N_("emoji {emoji} is not an emoji name"), emoji=repr(v))
         return v
 
     @field_validator("fields")
@@ -102,9 +114,9 @@ class OutputType(BaseModel):
     def _fields(cls, v: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
         names = [f.name for f in v]
         if len(set(names)) != len(names):
-            raise ValueError("field names must be unique")
+            raise RuleError(N_("field names must be unique"))
         if len(v) > MAX_FIELDS:
-            raise ValueError(f"at most {MAX_FIELDS} fields")
+            raise RuleError(N_("at most {count} fields"), count=MAX_FIELDS)
         return v
 
     @property
@@ -142,7 +154,9 @@ def valid_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Paris)") from None
+        raise RuleError(
+            N_("unknown timezone {tz} (use an IANA name such as Europe/Paris)"), tz=repr(name)
+        ) from None
     return name
 
 
@@ -172,7 +186,7 @@ class Charter(BaseModel):
     @classmethod
     def _purpose(cls, v: str) -> str:
         if len(v) > 2000:
-            raise ValueError("a purpose has at most 2,000 characters")
+            raise RuleError(N_("a purpose has at most {count} characters"), count=2000)
         return v.strip()
 
     @field_validator("types")
@@ -180,12 +194,12 @@ class Charter(BaseModel):
     def _types(cls, v: tuple[OutputType, ...]) -> tuple[OutputType, ...]:
         keys = [t.key for t in v]
         if len(set(keys)) != len(keys):
-            raise ValueError("output type keys must be unique")
+            raise RuleError(N_("output type keys must be unique"))
         emojis = [t.emoji for t in v if t.emoji]
         if len(set(emojis)) != len(emojis):
-            raise ValueError("two output types cannot share an emoji")
+            raise RuleError(N_("two output types cannot share an emoji"))
         if len(v) > MAX_TYPES:
-            raise ValueError(f"at most {MAX_TYPES} output types")
+            raise RuleError(N_("at most {count} output types"), count=MAX_TYPES)
         return v
 
     @property

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.charter import ChannelKey, Charter, Nudges
 from bot.config import parse_schedule
+from bot.i18n import LANGUAGES
 
 _CHARTER_KEYS = {
     "platform",
@@ -87,8 +88,8 @@ def _charter(entry: dict[str, Any], where: str) -> Charter:
         }
         sched = entry.get("schedule", "fri 16:00")
         data["schedule"] = None if sched == "off" else parse_schedule(sched)
-        if data["language"] not in ("en", "fr"):
-            raise ValueError(f"language {data['language']!r} is not one of en, fr")
+        if data["language"] not in LANGUAGES:
+            raise ValueError(f"language {data['language']!r} is not one of {', '.join(LANGUAGES)}")
         return Charter.model_validate(data)
     except ValidationError as exc:
         raise CharterFileError(

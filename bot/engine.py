@@ -6,6 +6,7 @@ import logging
 
 from bot import capture
 from bot.charter import normalize_emoji
+from bot.commands import setup_form
 from bot.commands.dispatch import run_command
 from bot.context import Ctx, EngineSettings, Services
 from bot.deliverable import Via
@@ -24,6 +25,7 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
     Reply,
+    SetupSubmitted,
 )
 from bot.i18n import translator
 from bot.ports import ChannelInfo, Clock, Gateway, Repository
@@ -62,6 +64,8 @@ class Engine:
                     ctx.say(ctx.t("Messages from the bot cannot be deliverables."))
                 else:
                     await capture.tag(ctx, event.message, event.type_key, via=event.via, fields=event.fields)
+            case SetupSubmitted():
+                await setup_form.submit(ctx, event.values)
             case MessageEdited():
                 await capture.follow_edit(ctx, event.message)
             case MessageDeleted():

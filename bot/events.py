@@ -70,6 +70,15 @@ class FieldsSubmitted:
 
 
 @dataclass(frozen=True)
+class SetupSubmitted:
+    """The setup form (modal, card, prompts) was submitted: field name → text typed."""
+
+    channel: ChannelInfo
+    actor: Actor
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
 class MessageEdited:
     channel: ChannelInfo
     message: MessageSnapshot
@@ -98,6 +107,7 @@ Event = (
     | ReactionRemoved
     | MessageTagged
     | FieldsSubmitted
+    | SetupSubmitted
     | MessageEdited
     | MessageDeleted
     | MemberJoined
@@ -132,6 +142,8 @@ class FormField:
     label: str
     required: bool
     value: str = ""
+    multiline: bool = False
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,14 @@ class OpenForm:
 
 
 @dataclass(frozen=True)
+class FormErrors:
+    """A submitted form is refused: field name → what is wrong, shown beside each field."""
+
+    user_id: str
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
 class SendFile:
     user_id: str
     channel_id: str
@@ -157,4 +177,4 @@ class SendFile:
     text: str = ""
 
 
-Outbound = Reply | OpenForm | SendFile
+Outbound = Reply | OpenForm | SendFile | FormErrors

@@ -151,4 +151,5 @@ def _type_line(t: Translator, line: TypeLine) -> str:
         )
     else:
         count = f"{t.number(line.produced)}/{t.number(line.target.count)}"
-    return f"{mark} {escape(line.label)}: {count} ({word})  `{line.sparkline}`"
+    text = t("{label}: {count} ({status})", label=escape(line.label), count=count, status=word)
+    return f"{mark} {text}  `{line.sparkline}`"

@@ -30,10 +30,11 @@ from bot.events import (
     Reply,
     SendFile,
 )
+from bot.i18n import N_, Translator, translator
 from bot.markup import to_plain
 from storage.console_store import ConsoleMessages
 
-HELP = """\
+HELP = N_("""\
 Console lines:
   /outputs <command>      run a command (try /outputs help)
   <any text>              post a message as the current user; its id is shown (#12)
@@ -43,7 +44,7 @@ Console lines:
   :lang en|fr             the current user's language
   :time [+3d|+4h|+30m]    show or move the clock; digests that fall due are posted
   :edit #12 new text      edit message 12;  :delete #12 deletes it
-  :help  :quit"""
+  :help  :quit""")
 
 _REACTION = re.compile(r"^([+-]):([a-z0-9_+'\-]+(?:::[a-z0-9_-]+)?):\s+#?(\d+)\s*$", re.I)
 _DELTA = re.compile(r"^\+(\d+)([dhm])$")
@@ -75,6 +76,11 @@ class Shell:
         self.done = False
 
     @property
+    def t(self) -> Translator:
+        """The console's own lines are in the current user's language."""
+        return translator(self.langs.get(self.user))
+
+    @property
     def prompt(self) -> str:
         return f"{self.user}@#{self.channel}> "
 
@@ -91,7 +97,7 @@ class Shell:
         try:
             await self._line(text.strip())
         except Exception as exc:  # the shell never dies on one bad line
-            self.write(f"! error: {type(exc).__name__}: {exc}")
+            self.write(self.t("! error: {error}", error=f"{type(exc).__name__}: {exc}"))
 
     async def _line(self, text: str) -> None:
         ch = self.channels[self.channel].info()
@@ -112,20 +118,20 @@ class Shell:
         rest = rest.strip()
         match word:
             case "help":
-                self.write(HELP)
+                self.write(self.t(HELP))
             case "quit" | "exit" | "q":
                 self.done = True
             case "user" if rest:
                 self.user = rest.split()[0]
                 await self._enter(self.channel)
-                self.write(f"(you are {self.user})")
+                self.write(self.t("(you are {user})", user=self.user))
             case "channel" if rest:
                 name, *flags = rest.lstrip("#").split()
                 await self._enter(name, private="private" in flags)
-                self.write(f"(in #{self.channel})")
+                self.write(self.t("(in #{channel})", channel=self.channel))
             case "lang" if rest:
                 self.langs[self.user] = rest
-                self.write(f"(language: {rest})")
+                self.write(self.t("(language: {lang})", lang=self.t.lang))
             case "time":
                 await self._time(rest)
             case "edit" if rest:
@@ -134,7 +140,7 @@ class Shell:
             case "delete" if rest:
                 await self._delete(rest.lstrip("#"))
             case _:
-                self.write("Unknown console line. Type :help")
+                self.write(self.t("Unknown console line. Type :help"))
 
     async def _enter(self, name: str, private: bool = False) -> None:
         self.channel = name
@@ -149,29 +155,29 @@ class Shell:
     async def _edit(self, mid: str, text: str) -> None:
         row = await self.messages.get(int(mid)) if mid.isdigit() else None
         if row is None or row.deleted:
-            self.write(f"(no message #{mid})")
+            self.write(self.t("(no message #{id})", id=mid))
             return
         await self.messages.edit(row.id, text)
         snapshot = await self.gateway.fetch_message(key(row.channel_id), mid)
         assert snapshot is not None
         await self._send(MessageEdited(self.channels[row.channel_id].info(), snapshot))
-        self.write(f"(edited #{mid})")
+        self.write(self.t("(edited #{id})", id=mid))
 
     async def _delete(self, mid: str) -> None:
         row = await self.messages.get(int(mid)) if mid.isdigit() else None
         if row is None or row.deleted:
-            self.write(f"(no message #{mid})")
+            self.write(self.t("(no message #{id})", id=mid))
             return
         await self.messages.delete(row.id)
         await self._send(MessageDeleted(self.channels[row.channel_id].info(), mid))
-        self.write(f"(deleted #{mid})")
+        self.write(self.t("(deleted #{id})", id=mid))
 
     async def _time(self, rest: str) -> None:
         target = self.clock.now()
         if rest:
             m = _DELTA.match(rest)
             if not m:
-                self.write("Usage: :time +3d (or +4h, +30m)")
+                self.write(self.t("Usage: :time +3d (or +4h, +30m)"))
                 return
             n, unit = int(m.group(1)), m.group(2)
             target += timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: n})
@@ -180,13 +186,19 @@ class Shell:
             self.clock.set(when)
             await self._post_due()
         self.clock.set(target)
-        self.write(f"(now {self.clock.now():%a %Y-%m-%d %H:%M} UTC)")
+        self.write(self.t("(now {when} UTC)", when=self.t.when(self.clock.now())))
         await self._post_due()
 
     async def _post_due(self) -> None:
         for outcome in await post_due(self.engine.services, ConsolePoster(self), self.clock.now()):
             if outcome.status == "failed":
-                self.write(f"! digest for #{outcome.charter.channel.channel_id} failed: {outcome.error}")
+                self.write(
+                    self.t(
+                        "! digest for #{channel} failed: {error}",
+                        channel=outcome.charter.channel.channel_id,
+                        error=outcome.error,
+                    )
+                )
 
     async def _send(self, event: Event) -> None:
         for out in await self.engine.handle(event, self.gateway):
@@ -195,15 +207,18 @@ class Shell:
     def show(self, out: Outbound) -> None:
         match out:
             case Reply(audience=Audience.EPHEMERAL):
-                self.write(_indent(f"(only {out.user_id}) ", to_plain(out.text)))
+                self.write(_indent(self.t("(only {user}) ", user=out.user_id), to_plain(out.text)))
             case Reply(audience=Audience.DIRECT):
-                self.write(_indent(f"(private to {out.user_id}) ", to_plain(out.text)))
+                self.write(_indent(self.t("(private to {user}) ", user=out.user_id), to_plain(out.text)))
             case Reply():
                 self.write(_indent(f"[#{out.channel_id}] Outputs: ", to_plain(out.text)))
             case OpenForm():
-                self.write(_indent(f"(form for {out.user_id}) ", to_plain(out.text or out.title)))
+                self.write(
+                    _indent(self.t("(form for {user}) ", user=out.user_id), to_plain(out.text or out.title))
+                )
             case SendFile():
-                self.write(f"(file for {out.user_id}: {out.filename}) {to_plain(out.text)}\n{out.content}")
+                head = self.t("(file for {user}: {name}) ", user=out.user_id, name=out.filename)
+                self.write(f"{head}{to_plain(out.text)}\n{out.content}")
 
 
 class ConsolePoster(Poster):

@@ -15,6 +15,7 @@ from bot.charter import (
     Charter,
     FieldSpec,
     OutputType,
+    RuleError,
     Schedule,
     Target,
     normalize_emoji,
@@ -22,7 +23,6 @@ from bot.charter import (
 )
 from bot.commands.grammar import Args, UsageError
 from bot.context import Ctx
-from bot.events import FormField, OpenForm
 from bot.i18n import LANGUAGES
 from bot.markup import escape, mention
 from bot.ports import ConflictError
@@ -49,12 +49,20 @@ def base(ctx: Ctx) -> Charter:
     )
 
 
+def rule_message(ctx: Ctx, exc: ValidationError) -> str:
+    """The first broken rule, in the reader's language."""
+    err = exc.errors()[0]
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, RuleError):
+        return ctx.t(cause.template, **cause.values)
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | None:
     try:
         new = Charter.model_validate({**base(ctx).model_dump(), **update})
     except ValidationError as exc:
-        msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        ctx.say(ctx.t("That would make the charter invalid: {error}", error=msg))
+        ctx.say(ctx.t("That would make the charter invalid: {error}", error=rule_message(ctx, exc)))
         return None
     try:
         stored = await ctx.repo.save_charter(new, ctx.actor.user_id, summary, ctx.now)
@@ -76,48 +84,6 @@ async def show(ctx: Ctx, args: Args) -> None:
     )
 
 
-async def setup(ctx: Ctx, args: Args) -> None:
-    t, c, p = ctx.t, base(ctx), ctx.prefix
-    steps = [
-        t("Let's set up what this channel produces."),
-        t(
-            "1. Purpose: `{prefix} purpose <text>` (now: {value})",
-            prefix=p,
-            value=escape(c.purpose) or t("(not set)"),
-        ),
-        t(
-            '2. Each kind of deliverable: `{prefix} type add <key> "<label>" [emoji=<name>] '
-            "[fields=a,b,c?] [target=<n>/week|month]`, for example "
-            '`{prefix} type add solution "Problem solved" emoji=white_check_mark '
-            "fields=problem,fix,area? target=3/week`",
-            prefix=p,
-        ),
-        t(
-            "3. Digest: `{prefix} schedule <mon…sun> <HH:MM> [<timezone>]` (now: {value})",
-            prefix=p,
-            value=schedule_text(t, c),
-        ),
-        t("4. Check it with `{prefix} charter`.", prefix=p),
-    ]
-    fields = (
-        FormField("purpose", t("Purpose"), True, c.purpose),
-        FormField("schedule", t("Digest schedule"), False, str(c.schedule) if c.schedule else "off"),
-        FormField("timezone", t("Timezone"), True, c.timezone),
-        FormField("language", t("Language"), True, c.language),
-    )
-    ctx.out.append(
-        OpenForm(
-            ctx.actor.user_id,
-            ctx.key.channel_id,
-            t("Channel charter"),
-            fields,
-            None,
-            t.lang,
-            "\n".join(steps),
-        )
-    )
-
-
 async def purpose(ctx: Ctx, args: Args) -> None:
     text = args.raw.strip()
     if not text:
@@ -131,7 +97,7 @@ def parse_fields(spec: str) -> tuple[FieldSpec, ...]:
     for part in filter(None, (p.strip() for p in spec.split(","))):
         name = part.rstrip("?")
         if not FIELD_RE.match(name):
-            raise UsageError(f"field {part!r}")
+            raise UsageError(part)
         out.append(
             FieldSpec(name=name, label=name.replace("_", " ").capitalize(), required=not part.endswith("?"))
         )
@@ -160,7 +126,15 @@ async def parse_channel(ctx: Ctx, word: str) -> str:
     return name
 
 
-async def type_add(ctx: Ctx, args: Args) -> None:
+class SpecError(ValueError):
+    """A type declaration that parses but cannot be accepted; the message is translated."""
+
+
+async def type_from_args(ctx: Ctx, args: Args) -> OutputType:
+    """`<key> "<label>" [emoji=…] [fields=…] [target=…] [route=…] [description=…]` → OutputType.
+
+    Raises UsageError for a malformed line, SpecError for a well-formed one that is refused.
+    """
     args.strict()
     if len(args.words) != 2:
         raise UsageError("")
@@ -169,33 +143,45 @@ async def type_add(ctx: Ctx, args: Args) -> None:
     if unknown:
         raise UsageError(", ".join(sorted(unknown)))
     if not KEY_RE.match(key):
-        ctx.say(
+        raise SpecError(
             ctx.t(
                 "`{key}` is not a valid type key: use lowercase letters, digits, - or _, "
                 "starting with a letter.",
                 key=escape(key),
             )
         )
-        return
     o = args.options
     emoji = normalize_emoji(o["emoji"]) if o.get("emoji") else None
     if emoji and not EMOJI_RE.match(emoji):
         raise UsageError(f"emoji={o['emoji']}")
     route = await parse_channel(ctx, o["route"]) if o.get("route") else None
-    ot = OutputType(
-        key=key,
-        label=label,
-        emoji=emoji,
-        description=o.get("description", ""),
-        fields=parse_fields(o.get("fields", "")),
-        target=parse_target(o["target"]) if o.get("target") else None,
-        route=route,
-    )
-    existed = base(ctx).type(key) is not None
-    types = [t for t in base(ctx).types if t.key != key] + [ot]
-    if await save(ctx, {"types": [t.model_dump() for t in types]}, f"type add {key}"):
-        msg = "Updated output type {type}" if existed else "Declared output type {type}"
-        ctx.say(ctx.t(msg, type=escape(label)) + f" (`{key}`).")
+    try:
+        return OutputType(
+            key=key,
+            label=label,
+            emoji=emoji,
+            description=o.get("description", ""),
+            fields=parse_fields(o.get("fields", "")),
+            target=parse_target(o["target"]) if o.get("target") else None,
+            route=route,
+        )
+    except ValidationError as exc:
+        raise SpecError(rule_message(ctx, exc)) from None
+
+
+async def type_add(ctx: Ctx, args: Args) -> None:
+    try:
+        ot = await type_from_args(ctx, args)
+    except SpecError as exc:
+        ctx.say(str(exc))
+        return
+    existed = base(ctx).type(ot.key) is not None
+    types = [t for t in base(ctx).types if t.key != ot.key] + [ot]
+    if await save(ctx, {"types": [t.model_dump() for t in types]}, f"type add {ot.key}"):
+        if existed:
+            ctx.say(ctx.t("Updated output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
+        else:
+            ctx.say(ctx.t("Declared output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
 
 
 async def type_remove(ctx: Ctx, args: Args) -> None:

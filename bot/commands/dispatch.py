@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import charter_cmds, deliverable_cmds, digest_cmds
+from bot.commands import charter_cmds, deliverable_cmds, digest_cmds, setup_form
 from bot.commands.grammar import MAX_COMMAND, Args, GrammarError, UsageError, parse_args
 from bot.context import Ctx
 from bot.i18n import N_
@@ -41,7 +41,7 @@ COMMANDS: dict[str, Command] = {
             N_("the charter: purpose, output types with form and target, schedule"),
             charter_cmds.show,
         ),
-        _c("setup", "", N_("guided setup of the charter"), charter_cmds.setup, owner=True),
+        _c("setup", "", N_("guided setup of the charter"), setup_form.setup, owner=True),
         _c("purpose", "<text>", N_("set the purpose"), charter_cmds.purpose, owner=True),
         _c(
             "type add",

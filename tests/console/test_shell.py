@@ -85,7 +85,7 @@ async def test_reactions_edit_delete_lang_and_bad_lines(sqlite_db, sqlite_repo):
     assert "final text of the fix" in text
     assert "(no message #99)" in text and "Usage: :time +3d" in text and "Unknown console line" in text
     assert "Usage: `/outputs type add" in text
-    assert "(in #secret)" in text
+    assert "(dans #secret)" in text  # after :lang fr the console speaks French
     assert "Traceback" not in text and "! error" not in text
 
 

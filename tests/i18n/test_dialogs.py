@@ -132,8 +132,8 @@ async def test_a_french_digest_preview_shows_french_text_and_dates(french_channe
     # The period runs Friday 27 November 16:00 to Friday 4 December 16:00, Paris time.
     assert text.splitlines()[0] == f"*Ce que nous avons produit* dans #support, 27 nov.{THIN}–{THIN}4 déc."
     assert "Raison d'être : Résoudre les problèmes des clients" in text
-    assert "Problème résolu: 1/3 (en retard)" in text
-    assert "Idée produit: 0/2 ce mois-ci (rien)" in text
+    assert "Problème résolu : 1/3 (en retard)" in text
+    assert "Idée produit : 0/2 ce mois-ci (rien)" in text
     assert "*Livrables terminés*" in text
     assert "[Problème résolu]" in text and "· complet" in text
     assert "*Brouillons en attente*" in text
@@ -263,8 +263,8 @@ async def test_setup_form_in_french(sqlite_repo):
     [form] = chat.last
     assert isinstance(form, OpenForm) and form.lang == "fr"
     assert form.title == "Charte du canal"
-    assert [f.label for f in form.fields] == ["Raison d'être", "Planification du récapitulatif",
-                                              "Fuseau horaire", "Langue"]
+    assert [f.label for f in form.fields] == ["Raison d'être", "Types de livrables",
+                                              "Planification du récapitulatif", "Fuseau horaire", "Langue"]
     assert form.text.startswith("Définissons ce que produit ce canal.")
     assert "`/outputs type add solution" in form.text
     assert untranslated(form.text) == [], form.text
