@@ -97,12 +97,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def serve(settings: Settings, args: Any) -> int:
-    print(
-        "outputs-bot serve: the Slack and Teams adapters are not built yet (issues #3 and #4); "
-        "try `outputs-bot shell` for the console adapter.",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
+    from adapters.serve import serve as run_server
+
+    return await run_server(settings, socket_mode=args.socket_mode)
 
 
 async def migrate(settings: Settings, args: Any) -> int:

@@ -74,9 +74,10 @@ def test_help_on_every_command(cli, args):
     assert res.returncode == 0 and "usage: outputs-bot" in res.stdout
 
 
-def test_serve_says_it_is_not_there_yet(cli):
+def test_serve_without_a_platform_says_which_settings_are_missing(cli):
     res = cli("serve")
-    assert res.returncode != 0 and "not built yet" in res.stderr
+    assert res.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in res.stderr and "MICROSOFT_APP_ID" in res.stderr
 
 
 def test_a_database_that_is_behind_is_refused(cli):

@@ -1,0 +1,97 @@
+"""`outputs-bot serve`: every configured platform on one HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from adapters.http import build_web_app
+from adapters.platform import PlatformServer
+from bot.bootstrap import App, build
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+# platform → "module:function" building its PlatformServer(app, settings, socket_mode).
+FACTORIES = {
+    "slack": "adapters.slack.server:build",
+    "teams": "adapters.teams.server:build",
+}
+
+
+def configured(settings: Settings, socket_mode: bool = False) -> tuple[list[str], list[str]]:
+    """(platforms ready to serve, what each unready one is missing)."""
+    ready: list[str] = []
+    missing: list[str] = []
+    s = settings.slack
+    slack_auth = s.bot_token is not None or (s.client_id and s.client_secret is not None)
+    if socket_mode:
+        if s.app_token is not None and s.bot_token is not None:
+            ready.append("slack")
+        else:
+            missing.append("Slack (Socket Mode): SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
+    elif s.signing_secret is not None and slack_auth:
+        ready.append("slack")
+    else:
+        missing.append(
+            "Slack: SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+            "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for several workspaces)"
+        )
+    t = settings.teams
+    if (t.app_id and t.app_password is not None) or t.allow_unauthenticated:
+        ready.append("teams")
+    else:
+        missing.append(
+            "Microsoft Teams: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+            "(or teams.allow_unauthenticated = true for local testing)"
+        )
+    return ready, missing
+
+
+def load_servers(app: App, settings: Settings, names: list[str], socket_mode: bool) -> list[PlatformServer]:
+    servers = []
+    for name in names:
+        module, _, func = FACTORIES[name].partition(":")
+        servers.append(getattr(importlib.import_module(module), func)(app, settings, socket_mode))
+    return servers
+
+
+async def serve(settings: Settings, socket_mode: bool = False) -> int:
+    names, missing = configured(settings, socket_mode)
+    if not names:
+        print(
+            "outputs-bot serve: no platform is configured. Set, for each platform you want:\n  "
+            + "\n  ".join(missing),
+            file=sys.stderr,
+        )
+        return 2
+    app = await build(settings)
+    servers = load_servers(app, settings, names, socket_mode)
+    runner = web.AppRunner(build_web_app(app, servers), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.server.host, settings.server.port)
+    await site.start()
+    for server in servers:
+        await server.start()
+    log.info("serving %s on %s:%s", ", ".join(names), settings.server.host, settings.server.port)
+    print(
+        f"Outputs is serving {', '.join(names)} on http://{settings.server.host}:{settings.server.port}",
+        file=sys.stderr,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for server in servers:
+            await server.stop()
+        await runner.cleanup()
+        await app.close()
+    return 0
