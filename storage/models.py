@@ -217,3 +217,24 @@ class ConsoleMessageRow(Base):
     thread_id: Mapped[str | None] = mapped_column(sa.String(128))
     deleted: Mapped[bool]
     created_at: Mapped[datetime]
+
+
+class ConversationRefRow(Base):
+    """How to reach a channel proactively (Teams: the conversation reference and service URL).
+
+    Written when the bot is installed or hears from a conversation; the scheduler reads it to
+    post digests and nudges there; removed when the bot is removed.
+    """
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_conversation_refs_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    channel_id: Mapped[str] = mapped_column(sa.String(256))
+    service_url: Mapped[str] = mapped_column(sa.String(512))
+    reference: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
