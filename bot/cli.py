@@ -169,9 +169,7 @@ async def digest(settings: Settings, args: Any) -> int:
         )
         for o in outcomes:
             if o.status == "preview":
-                print(
-                    PrintPoster.render(as_reply_text(o.text, o.charter.channel.channel_id), o.charter.channel)
-                )
+                print(PrintPoster.render_text(o.text, o.charter.channel))
             print(
                 f"{o.charter.channel.platform}/{o.charter.channel.channel_id} "
                 f"{o.period.end:%Y-%m-%d %H:%M} UTC: {o.status}{': ' + o.error if o.error else ''}",
@@ -182,12 +180,6 @@ async def digest(settings: Settings, args: Any) -> int:
         return 1 if any(o.status == "failed" for o in outcomes) else 0
     finally:
         await app.close()
-
-
-def as_reply_text(text: str, channel_id: str) -> Any:
-    from bot.events import Audience, Reply
-
-    return Reply(Audience.CHANNEL, channel_id, text)
 
 
 async def charter(settings: Settings, args: Any) -> int:

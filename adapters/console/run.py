@@ -57,4 +57,8 @@ class PrintPoster:
 
     @staticmethod
     def render(reply: Reply, channel: ChannelKey) -> str:
-        return f"[{channel.platform} #{channel.channel_id}]\n{to_plain(reply.text)}\n"
+        return PrintPoster.render_text(reply.text, channel)
+
+    @staticmethod
+    def render_text(text: str, channel: ChannelKey) -> str:
+        return f"[{channel.platform} #{channel.channel_id}]\n{to_plain(text)}\n"
