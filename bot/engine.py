@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot import capture
-from bot.charter import normalize_emoji
+from bot.charter import ChannelKey, normalize_emoji
 from bot.commands import setup_form
 from bot.commands.dispatch import run_command
 from bot.context import Ctx, EngineSettings, Services
@@ -32,11 +32,13 @@ from bot.ports import ChannelInfo, Clock, Gateway, Repository
 from bot.render import charter_text, how_to_tag
 
 log = logging.getLogger(__name__)
+SEEN_CHANNELS = 10_000
 
 
 class Engine:
     def __init__(self, repo: Repository, clock: Clock, settings: EngineSettings | None = None) -> None:
         self.services = Services(repo, clock, settings or EngineSettings())
+        self._seen: dict[ChannelKey, ChannelInfo] = {}
 
     @property
     def repo(self) -> Repository:
@@ -77,8 +79,13 @@ class Engine:
         return ctx.out
 
     async def _context(self, channel: ChannelInfo, actor: Actor, gateway: Gateway, prefix: str) -> Ctx:
-        # Channel facts (name, privacy, creator) are learnt from every event; search needs them.
-        await self.repo.upsert_channel(channel)
+        # Channel facts (name, privacy, creator) are learnt from events; search needs them.
+        # Writing only what changed keeps the hot path (every reaction) free of writes.
+        if self._seen.get(channel.key) != channel:
+            await self.repo.upsert_channel(channel)
+            if len(self._seen) >= SEEN_CHANNELS:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[channel.key] = channel
         charter = await self.repo.get_charter(channel.key)
         return Ctx(self.services, channel, actor, gateway, charter, prefix)
 
