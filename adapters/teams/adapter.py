@@ -1,0 +1,141 @@
+"""The CloudAdapter, with what botbuilder-integration-aiohttp 4.17 gets wrong fixed here.
+
+- Invokes that return a body answered HTTP 500: `CloudAdapter.process` runs the body through
+  `serializer_helper` a second time, but `ActivityHandler._create_invoke_response` has already
+  turned it into a dict (`'dict' object has no attribute 'is_xml_model'`, the traceback of
+  microsoft/teams-sdk#2547). We serialize only what is still a model.
+- A missing Authorization header became `""`, which the parameterised authentication does not
+  treat as missing; an unknown signing key raised IndexError; a malformed body raised from
+  `Activity().deserialize`: all of these were 500s. We answer 400 for bad bodies and 401 for
+  anything the authentication refuses, and run the turn only after both passed.
+- Connector calls retried neither 429 nor any POST (msrest's retry policy predates urllib3 2's
+  `allowed_methods`): each connector client gets a retry policy that does, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import Bot, InvokeResponse, TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from msrest.serialization import Model
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 512 * 1024
+# 429 and the 5xx a gateway answers when the connector is briefly unavailable. Backoff doubles
+# from 0.5 s; a Retry-After header wins. At most 4 retries: the digest is retried later anyway.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+def connector_retry() -> Retry:
+    return Retry(
+        total=4,
+        connect=2,
+        read=0,  # a POST whose answer was lost may have been delivered: never post it twice
+        status=4,
+        backoff_factor=0.5,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,  # every method, POST included
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+def problem(body: Any) -> str | None:
+    """Why an activity cannot be processed at all, or None."""
+    if not isinstance(body, dict):
+        return "an activity is a JSON object"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "type is required"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "conversation.id is required"
+    service_url = body.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "serviceUrl must be an http(s) URL"
+    for account in ("from", "recipient"):
+        if account in body and not isinstance(body[account], dict):
+            return f"{account} must be an object"
+    if not isinstance(body.get("channelId", ""), str):
+        return "channelId must be a string"
+    return None
+
+
+class TeamsAdapter(CloudAdapter):
+    async def handle(self, request: web.Request, bot: Bot) -> web.Response:
+        """POST /api/messages: authenticate, run the turn, answer with the invoke's body."""
+        if request.content_type != "application/json":
+            return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
+        raw = await request.read()
+        if len(raw) > MAX_BODY_BYTES:
+            return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "activity too large")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _error(HTTPStatus.BAD_REQUEST, "body is not JSON")
+        if reason := problem(body):
+            return _error(HTTPStatus.BAD_REQUEST, reason)
+        try:
+            activity: Activity = Activity().deserialize(body)
+        except Exception:  # msrest raises several kinds on odd shapes
+            return _error(HTTPStatus.BAD_REQUEST, "not an activity")
+        activity.wire = body  # type: ignore[attr-defined]  # the JSON as sent: msrest drops fields
+        header = request.headers.get("Authorization") or None
+        try:
+            auth = await self.bot_framework_authentication.authenticate_request(activity, header)  # type: ignore[arg-type]
+        except Exception as exc:  # PermissionError, jwt errors, unknown key ids: all mean "no"
+            log.info("teams: request refused: %s", type(exc).__name__)
+            return _error(HTTPStatus.UNAUTHORIZED, "unauthorized")
+        invoke = await self.process_activity(auth, activity, bot.on_turn)
+        return response(invoke)
+
+    def _create_turn_context(self, activity, claims_identity, oauth_scope, connector_client, *args):  # type: ignore[no-untyped-def]
+        if connector_client is not None:
+            connector_client.config.retry_policy.policy = connector_retry()
+        return super()._create_turn_context(activity, claims_identity, oauth_scope, connector_client, *args)
+
+
+def wire_of(activity: Activity) -> dict[str, Any]:
+    """The activity as Teams sent it. `Activity.serialize()` loses what its models do not
+    declare (a mention's `mentioned`, `conversation.tenantId`…), so the request's JSON is kept."""
+    raw = getattr(activity, "wire", None)
+    return raw if isinstance(raw, dict) else activity.serialize()
+
+
+def response(invoke: InvokeResponse | None) -> web.Response:
+    if invoke is None:
+        return web.Response(status=HTTPStatus.OK)
+    status = int(invoke.status or HTTPStatus.OK)
+    if status == HTTPStatus.NOT_IMPLEMENTED:
+        # An invoke nobody answered (an unknown name): Teams expects an empty 200, not a 5xx.
+        return web.Response(status=HTTPStatus.OK)
+    body = invoke.body
+    if body is None:
+        return web.Response(status=status)
+    if isinstance(body, Model):
+        body = serializer_helper(body)
+    return web.json_response(body, status=status)
+
+
+def _error(status: HTTPStatus, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    """A failing turn is logged with its context; the request still gets its answer."""
+    a = context.activity
+    log.error(
+        "teams: turn failed (type=%s name=%s conversation=%s): %r",
+        a.type,
+        a.name,
+        a.conversation.id if a.conversation else None,
+        error,
+        exc_info=error,
+    )

@@ -1,0 +1,361 @@
+"""The activity handler: each Teams activity becomes one engine event, each answer a message,
+a card or an invoke response.
+
+| activity | event |
+|---|---|
+| message `@Outputs <command>` (plain text in personal chat) | CommandInvoked |
+| invoke `composeExtension/fetchTask` ("Record as deliverable") | — (the capture dialog) |
+| invoke `composeExtension/submitAction` | MessageTagged (via message action) |
+| invoke `adaptiveCard/action` (setup card, a draft's card) | SetupSubmitted / FieldsSubmitted |
+| conversationUpdate / installationUpdate | BotJoined, MemberJoined; references kept or forgotten |
+| messageUpdate / messageDelete | MessageEdited / MessageDeleted |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from adapters.teams import cards, convert
+from adapters.teams.adapter import wire_of
+from adapters.teams.delivery import Background, Delivery, People
+from adapters.teams.owners import TeamOwners
+from bot.charter import ChannelKey
+from bot.deliverable import Via
+from bot.engine import Engine
+from bot.events import (
+    Actor,
+    Audience,
+    BotJoined,
+    CommandInvoked,
+    Event,
+    FieldsSubmitted,
+    FormErrors,
+    MemberJoined,
+    MessageDeleted,
+    MessageEdited,
+    MessageTagged,
+    OpenForm,
+    Outbound,
+    Reply,
+    SetupSubmitted,
+)
+from bot.i18n import translator
+from bot.markup import to_plain
+from bot.ports import ChannelInfo, MessageSnapshot
+from storage.conversations import ConversationRefs
+
+log = logging.getLogger(__name__)
+
+PREFIX = "@Outputs"
+# Answers that can show other channels' work or one person's own list: never in a shared thread.
+PRIVATE_COMMANDS = frozenset({"search", "drafts", "export"})
+
+
+def is_private_command(text: str) -> bool:
+    words = text.lower().split()
+    if not words:
+        return False
+    return words[0] in PRIVATE_COMMANDS or (words[0] == "digest" and words[1:2] != ["post"])
+
+
+class TeamsGateway:
+    """What the engine may ask Teams during a turn."""
+
+    def __init__(self, turn: TurnContext, adapter_key: str) -> None:
+        self.turn = turn
+        self.key = adapter_key
+
+    async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None:
+        return None  # message actions carry their message; bots get no reactions to resolve
+
+    async def is_member(self, channel: ChannelKey, user_id: str) -> bool:
+        connector = self.turn.turn_state.get(self.key)
+        if connector is None:
+            return False
+        try:
+            await connector.conversations.get_conversation_member(channel.channel_id, user_id)
+        except Exception:  # 404 (not a member) and every failure: not shown
+            return False
+        return True
+
+
+class OutputsBot(ActivityHandler):
+    def __init__(
+        self,
+        engine: Engine,
+        refs: ConversationRefs,
+        delivery: Delivery,
+        owners: TeamOwners,
+        people: People,
+        background: Background,
+    ) -> None:
+        self.engine = engine
+        self.refs = refs
+        self.delivery = delivery
+        self.owners = owners
+        self.people = people
+        self.background = background
+        self.group_ids: dict[str, str] = {}  # team id → Entra group id (for Graph)
+
+    # --- every activity ----------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        self.people.learn(wire.get("from"))
+        for m in convert.members(wire, "membersAdded"):
+            self.people.learn(m)
+        team = convert._dict(convert._dict(wire.get("channelData")).get("team"))
+        if team.get("id") and team.get("aadGroupId"):
+            self.group_ids[str(team["id"])] = str(team["aadGroupId"])
+        await self._remember(turn_context, wire)
+        await super().on_turn(turn_context)
+
+    async def _remember(self, turn: TurnContext, wire: dict[str, Any]) -> None:
+        """Keep the channel's conversation reference, for posts nobody asked for."""
+        reference = TurnContext.get_conversation_reference(turn.activity).serialize()
+        conversation = dict(reference.get("conversation") or {})
+        conversation["id"] = convert.conversation_id(wire)  # the channel itself, not a thread in it
+        reference["conversation"] = conversation
+        reference.pop("activityId", None)
+        reference["teamId"] = convert.team_id(wire)
+        await self.refs.save(convert.key_of(wire), turn.activity.service_url, reference)
+
+    async def _actor(self, turn: TurnContext, wire: dict[str, Any]) -> Actor:
+        return convert.actor(wire, is_admin=await self._is_team_owner(turn, wire))
+
+    async def _is_team_owner(self, turn: TurnContext, wire: dict[str, Any]) -> bool:
+        team_id = convert.team_id(wire)
+        user = convert.user_id(convert._dict(wire.get("from")))
+        if not team_id or not user or self.owners.token is None:
+            return False
+        group = self.group_ids.get(team_id)
+        if group is None:
+            try:
+                connector = await TeamsInfo.get_teams_connector_client(turn)
+                details = await asyncio.to_thread(connector.teams.get_team_details, team_id)
+                group = details.aad_group_id
+            except Exception as exc:
+                log.warning("teams: team details of %s unavailable: %r", team_id, exc)
+                return False
+            if not group:
+                return False
+            self.group_ids[team_id] = group
+        return user in await self.owners.owners(convert.tenant_id(wire), group)
+
+    async def _handle(self, turn: TurnContext, event: Event) -> list[Outbound]:
+        gateway = TeamsGateway(turn, self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY)
+        return await self.engine.handle(event, gateway)
+
+    # --- messages: commands, and cards submitted with Action.Submit ---------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        actor = await self._actor(turn_context, wire)
+        if actor.is_bot:
+            return
+        if isinstance(wire.get("value"), dict) and not (wire.get("text") or "").strip():
+            outs = await self._card_submitted(turn_context, wire, actor)
+            await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
+            return
+        if convert.conversation_type(wire) != "personal" and not convert.mentions_bot(wire):
+            return  # a channel message that is not for the bot
+        text = convert.command_text(wire, self.people.aad_by_bf)
+        event = CommandInvoked(convert.channel_info(wire), actor, text, prefix=PREFIX)
+        outs = await self._handle(turn_context, event)
+        private = is_private_command(text)
+        await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=private)
+
+    async def _card_submitted(self, turn: TurnContext, wire: dict[str, Any], actor: Actor) -> list[Outbound]:
+        data = convert.card_values(wire)
+        kind = data.get("outputs")
+        if kind == cards.SETUP:
+            channel = await self._card_channel(wire, data)
+            return await self._handle(turn, SetupSubmitted(channel, actor, cards.form_values(data)))
+        if kind == cards.FIELDS and str(data.get("deliverable", "")).isdigit():
+            values = cards.form_values(data)
+            return await self._handle(turn, FieldsSubmitted(actor, int(data["deliverable"]), values))
+        return []
+
+    async def _card_channel(self, wire: dict[str, Any], data: dict[str, Any]) -> ChannelInfo:
+        here = convert.channel_info(wire)
+        target = data.get("channel")
+        if not isinstance(target, str) or not target or target == here.key.channel_id:
+            return here
+        key = here.key.model_copy(update={"channel_id": target})
+        return await self.engine.repo.get_channel(key) or ChannelInfo(key=key)
+
+    async def on_message_update_activity(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        message = convert.edited_snapshot(wire)
+        if message is not None and not message.is_bot:
+            await self._handle(turn_context, MessageEdited(convert.channel_info(wire), message))
+
+    async def on_message_delete_activity(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        if wire.get("id"):
+            await self._handle(turn_context, MessageDeleted(convert.channel_info(wire), str(wire["id"])))
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        event_type = convert._dict(wire.get("channelData")).get("eventType")
+        if convert.bot_in(wire, "membersRemoved") or event_type == "teamDeleted":
+            await self._forget(wire)
+            return
+        if event_type == "channelDeleted":
+            channel = convert._dict(convert._dict(wire.get("channelData")).get("channel")).get("id")
+            if isinstance(channel, str):
+                await self.refs.forget(convert.PLATFORM, convert.tenant_id(wire), [channel])
+            return
+        outs: list[Outbound] = []
+        if convert.bot_in(wire, "membersAdded"):
+            outs += await self._bot_joined(turn_context, wire)
+        bot_id = (turn_context.activity.recipient.id if turn_context.activity.recipient else "") or ""
+        for member in convert.members(wire, "membersAdded"):
+            if member.get("id") == bot_id or convert.conversation_type(wire) == "personal":
+                continue
+            joined = Actor(convert.user_id(member), locale=wire.get("locale"))
+            outs += await self._handle(turn_context, MemberJoined(convert.channel_info(wire), joined))
+        await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        wire = wire_of(turn_context.activity)
+        action = str(wire.get("action") or "")
+        if action.startswith("remove"):
+            await self._forget(wire)
+        elif action == "add":
+            outs = await self._bot_joined(turn_context, wire)
+            await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
+
+    async def _bot_joined(self, turn: TurnContext, wire: dict[str, Any]) -> list[Outbound]:
+        if convert.conversation_type(wire) == "personal":
+            return []  # a personal chat has no charter: the engine's hint is for channels
+        return await self._handle(turn, BotJoined(convert.channel_info(wire)))
+
+    async def _forget(self, wire: dict[str, Any]) -> None:
+        """The bot left a chat or a team: forget every reference it had there."""
+        tenant, team = convert.tenant_id(wire), convert.team_id(wire)
+        gone = {convert.channel_id(wire)}
+        if team:
+            gone |= {
+                r.channel_id
+                for r in await self.refs.list(convert.PLATFORM, tenant)
+                if r.reference.get("teamId") == team
+            }
+        await self.refs.forget(convert.PLATFORM, tenant, gone)
+
+    # --- invokes ------------------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        wire = wire_of(turn_context.activity)
+        name = wire.get("name")
+        if name == "composeExtension/fetchTask":
+            return _ok(await self._fetch_task(turn_context, wire))
+        if name == "composeExtension/submitAction":
+            return _ok(await self._submit_action(turn_context, wire))
+        if name == "adaptiveCard/action":
+            return _ok(await self._card_action(turn_context, wire))
+        return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
+
+    async def _fetch_task(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
+        t = translator(wire.get("locale"))
+        message = convert.snapshot(convert.message_payload(wire))
+        if message is None:
+            return cards.task_message(t("Use “Record as deliverable” from the menu of a message."))
+        channel = convert.channel_info(wire)
+        await self.engine.repo.upsert_channel(channel)
+        charter = await self.engine.repo.get_charter(channel.key)
+        if charter is None or not charter.types:
+            return cards.task_message(
+                t(
+                    "This channel has no charter yet, so nothing is captured here. "
+                    "An owner can declare one with `{prefix} setup`.",
+                    prefix=PREFIX,
+                )
+            )
+        names = self.people.names
+        return cards.task_card(t("Record as deliverable"), cards.capture_card(t, charter, message, names))
+
+    async def _submit_action(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
+        t = translator(wire.get("locale"))
+        message = convert.snapshot(convert.message_payload(wire))
+        type_key, fields = cards.capture_values(convert.card_values(wire))
+        if message is None or not type_key:
+            return cards.task_message(t("Use “Record as deliverable” from the menu of a message."))
+        actor = await self._actor(turn, wire)
+        event = MessageTagged(
+            convert.channel_info(wire), actor, message, type_key, fields, via=Via.MESSAGE_ACTION
+        )
+        outs = await self._handle(turn, event)
+        said = [to_plain(o.text, self.people.names) for o in outs if isinstance(o, Reply) and _to_actor(o)]
+        said += [to_plain(o.text, self.people.names) for o in outs if isinstance(o, OpenForm) and o.text]
+        later = [o for o in outs if not (isinstance(o, Reply) and _to_actor(o))]
+        if later:  # the draft's form (privately) and announcements, after the dialog closed
+            self.background.spawn(self._deliver_later(wire, later))
+        return cards.task_message("\n".join(said) or t("Recorded."))
+
+    async def _deliver_later(self, wire: dict[str, Any], outs: list[Outbound]) -> None:
+        tenant = convert.tenant_id(wire)
+        key = convert.key_of(wire)
+
+        async def logic(turn: TurnContext) -> None:
+            await self.delivery.in_turn(turn, outs, tenant, private=True)
+
+        await self.delivery.continue_in(key, logic)
+
+    async def _card_action(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
+        actor = await self._actor(turn, wire)
+        data = convert.card_values(wire)
+        outs = await self._card_submitted(turn, wire, actor)
+        t = translator(actor.locale)
+        errors = next((o for o in outs if isinstance(o, FormErrors)), None)
+        form = next((o for o in outs if isinstance(o, OpenForm)), None)
+        if errors is not None:
+            form = await self._setup_form(turn, wire, actor, data)
+            if form is not None:
+                return cards.card_response(cards.form_card(form, t, errors.errors))
+        if form is not None:
+            return cards.card_response(cards.form_card(form, t))
+        replies = [o for o in outs if isinstance(o, Reply)]
+        later = [o for o in replies if not _to_actor(o)]
+        if later:
+            self.background.spawn(self._deliver_later(wire, list(later)))
+        mine = [o for o in replies if _to_actor(o)]
+        if not mine:
+            return cards.message_response(t("Done."))
+        first = mine[0]
+        content = cards.reply_card(first, t, self.people.names) or cards.card(
+            [cards.text_block(line) for line in "\n".join(o.text for o in mine).split("\n") if line.strip()]
+        )
+        return cards.card_response(content)
+
+    async def _setup_form(
+        self, turn: TurnContext, wire: dict[str, Any], actor: Actor, data: dict[str, Any]
+    ) -> OpenForm | None:
+        """The setup form again, with what the person typed, to show the errors beside it."""
+        channel = await self._card_channel(wire, data)
+        outs = await self._handle(turn, CommandInvoked(channel, actor, "setup", prefix=PREFIX))
+        form = next((o for o in outs if isinstance(o, OpenForm)), None)
+        if form is None:
+            return None
+        typed = cards.form_values(data)
+        fields = tuple(
+            f.__class__(**{**f.__dict__, "value": typed.get(f.name, f.value)}) for f in form.fields
+        )
+        return OpenForm(form.user_id, form.channel_id, form.title, fields, None, form.lang, form.text)
+
+
+def _to_actor(o: Outbound) -> bool:
+    return isinstance(o, Reply) and o.audience is Audience.EPHEMERAL
+
+
+def _ok(body: dict[str, Any]) -> InvokeResponse:
+    # A dict body, exactly what 4.17's CloudAdapter.process could not send (see adapter.py).
+    return InvokeResponse(status=int(HTTPStatus.OK), body=body)

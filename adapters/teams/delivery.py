@@ -1,0 +1,213 @@
+"""Sending the engine's replies to Teams: in the current turn, proactively, or privately.
+
+Teams has no ephemeral messages. A reply meant for one person goes where that person typed
+(their personal chat, or the thread of their command), except answers that may show other
+channels' work (`search`, `drafts`, `export`, `digest preview`): those go to the person's
+personal chat with the bot. Channel posts go through the channel's stored conversation
+reference (`continue_conversation`), so a command typed in a thread still posts the digest
+at the channel's top level, and the scheduler uses the very same path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from botbuilder.core import CloudAdapterBase, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from adapters.teams import cards
+from adapters.teams.convert import PLATFORM
+from adapters.teams.limits import split_text
+from bot.charter import ChannelKey
+from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
+from bot.i18n import translator
+from bot.markup import to_markdown, to_plain
+from storage.conversations import ConversationRefs
+
+log = logging.getLogger(__name__)
+
+
+class People:
+    """Names and Bot Framework ids of the people the bot has seen, by Entra object id:
+    mentions are shown by name, and a private chat is opened with the id Teams knows."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.bf_ids: dict[str, str] = {}
+        self.aad_by_bf: dict[str, str] = {}
+
+    def learn(self, account: dict[str, Any] | None) -> None:
+        if not isinstance(account, dict):
+            return
+        aad, bf_id, name = account.get("aadObjectId"), account.get("id"), account.get("name")
+        if isinstance(aad, str) and aad:
+            if isinstance(name, str) and name:
+                self.names[aad] = name
+            if isinstance(bf_id, str) and bf_id:
+                self.bf_ids[aad] = bf_id
+                self.aad_by_bf[bf_id] = aad
+
+    def bf_id(self, user_id: str) -> str:
+        return self.bf_ids.get(user_id, user_id)
+
+
+class Background:
+    """Work that must not hold up an invoke's answer (Teams waits 5 seconds at most)."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("teams: background delivery failed: %r", task.exception())
+
+    async def drain(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+def reply_activities(reply: Reply, names: dict[str, str]) -> list[Activity]:
+    t = translator(reply.lang)
+    card = cards.reply_card(reply, t, names)
+    if card is not None:
+        summary = to_plain(reply.text.split("\n", 1)[0], names)[:200]
+        return [card_activity(card, summary)]
+    return text_activities(reply.text, names)
+
+
+def text_activities(text: str, names: dict[str, str]) -> list[Activity]:
+    # Teams Markdown joins single newlines; a blank line keeps each of ours.
+    chunks = split_text(to_markdown(text, names))
+    return [
+        Activity(type=ActivityTypes.message, text=c.replace("\n", "\n\n"), text_format="markdown")
+        for c in chunks
+    ]
+
+
+def card_activity(content: dict[str, Any], summary: str = "") -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary or None,
+        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=content)],
+    )
+
+
+def file_activities(f: SendFile, names: dict[str, str]) -> list[Activity]:
+    """Bots cannot attach files in channels without a consent dance: the content is sent as a
+    code block (split if long), with the file name first."""
+    head = f"{f.text}\n" if f.text else ""
+    return text_activities(f"{head}`{f.filename}`\n```\n{f.content}\n```", names)
+
+
+class Delivery:
+    def __init__(
+        self, adapter: CloudAdapterBase, app_id: str, refs: ConversationRefs, people: People
+    ) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.refs = refs
+        self.people = people
+
+    # --- in a turn -------------------------------------------------------------------------
+
+    async def in_turn(self, turn: TurnContext, outs: list[Outbound], tenant: str, private: bool) -> None:
+        """Send what the engine answered to an activity. `private`: one person's answers
+        must not be shown in a shared conversation."""
+        personal = (turn.activity.conversation.conversation_type or "personal") == "personal"
+        names = self.people.names
+        for out in outs:
+            if isinstance(out, Reply) and out.audience is Audience.CHANNEL:
+                await self.post(
+                    out, ChannelKey(platform=PLATFORM, workspace_id=tenant, channel_id=out.channel_id)
+                )
+            elif isinstance(out, Reply) and out.audience is Audience.EPHEMERAL and (personal or not private):
+                await self._send(turn, reply_activities(out, names))
+            elif isinstance(out, Reply):
+                await self.direct(turn, tenant, out.user_id or "", reply_activities(out, names))
+            elif isinstance(out, OpenForm):
+                content = cards.form_card(out, translator(out.lang))
+                if out.deliverable_id is None and (personal or not private):
+                    await self._send(turn, [card_activity(content, out.title)])
+                else:
+                    await self.direct(turn, tenant, out.user_id, [card_activity(content, out.title)])
+            elif isinstance(out, SendFile):
+                await self.direct(turn, tenant, out.user_id, file_activities(out, names))
+            else:  # FormErrors outside a card action: say what is wrong in words
+                text = "\n".join(f"{k}: {v}" for k, v in out.errors.items())
+                await self._send(turn, text_activities(text, names))
+
+    async def _send(self, turn: TurnContext, activities: list[Activity]) -> str:
+        ids = []
+        for a in activities:
+            resp = await turn.send_activity(a)
+            ids.append(resp.id if resp and resp.id else "")
+        return ids[0] if ids else ""
+
+    async def direct(self, turn: TurnContext, tenant: str, user_id: str, activities: list[Activity]) -> str:
+        """Open (or find again: Teams returns the same one) the person's chat with the bot."""
+        if not user_id:
+            return ""
+        connector = turn.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY]
+        bot = turn.activity.recipient
+        params = ConversationParameters(
+            is_group=False,
+            bot=bot,
+            members=[ChannelAccount(id=self.people.bf_id(user_id))],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+        created = await connector.conversations.create_conversation(params)
+        first = ""
+        for a in activities:
+            a.conversation = ConversationAccount(
+                id=created.id, tenant_id=tenant, conversation_type="personal"
+            )
+            a.from_property = bot
+            a.recipient = ChannelAccount(id=self.people.bf_id(user_id))
+            a.service_url = turn.activity.service_url
+            resp = await connector.conversations.send_to_conversation(created.id, a)
+            first = first or (resp.id if resp and resp.id else "")
+        return first
+
+    # --- proactive ---------------------------------------------------------------------------
+
+    async def continue_in(self, channel: ChannelKey, logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+        stored = await self.refs.get(channel)
+        if stored is None:
+            raise LookupError(
+                f"no conversation reference for Teams channel {channel.channel_id}: "
+                "the bot must be installed there (or spoken to) first"
+            )
+        reference = ConversationReference().deserialize(stored.reference)
+        await self.adapter.continue_conversation(reference, logic, self.app_id)
+
+    async def post(self, reply: Reply, channel: ChannelKey) -> str:
+        """Post proactively (the scheduler's Poster); return the first message's id."""
+        ids: list[str] = []
+
+        async def logic(turn: TurnContext) -> None:
+            if reply.audience is Audience.CHANNEL:
+                ids.append(await self._send(turn, reply_activities(reply, self.people.names)))
+            else:
+                activities = reply_activities(reply, self.people.names)
+                ids.append(await self.direct(turn, channel.workspace_id, reply.user_id or "", activities))
+
+        await self.continue_in(channel, logic)
+        return ids[0] if ids else ""

@@ -1,0 +1,109 @@
+"""The real Teams server (aiohttp app from `serve`) against a fake Bot Framework connector.
+
+`teams` posts recorded activities over HTTP to `/api/messages`, with their `serviceUrl`
+pointed at the fake connector, on a real SQLite / PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.http import build_web_app
+from adapters.teams.server import TeamsServer
+from bot.bootstrap import App, engine_settings
+from bot.config import Settings, load_settings
+from bot.engine import Engine
+from storage.database import Database
+from storage.repository import SqlRepository
+from tests.teams.fake_connector import FakeConnector
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ADMIN = "admin-aad-id"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+class FixedClock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+    def now(self) -> datetime:
+        return self.t
+
+
+class Teams:
+    """One Teams deployment under test: the server, its client and the fake connector."""
+
+    def __init__(self, server: TeamsServer, client: TestClient, connector: FakeConnector, url: str, app: App):
+        self.server = server
+        self.client = client
+        self.connector = connector
+        self.service_url = url
+        self.app = app
+
+    def activity(self, fixture_name: str, /, **changes: Any) -> dict[str, Any]:
+        a = copy.deepcopy(fixture(fixture_name))
+        a["serviceUrl"] = self.service_url
+        a.update(changes)
+        return a
+
+    async def post(
+        self, activity: dict[str, Any] | str, headers: dict[str, str] | None = None
+    ) -> ClientResponse:
+        body = self.activity(activity) if isinstance(activity, str) else activity
+        resp = await self.client.post("/api/messages", json=body, headers=headers or {})
+        await resp.read()
+        await self.server.background.drain()
+        return resp
+
+    async def command(
+        self, text: str, user: str = ADMIN, name: str = "message_channel_mention"
+    ) -> ClientResponse:
+        a = self.activity(name)
+        a["text"] = f"<at>Outputs</at> {text}" if name == "message_channel_mention" else text
+        a["from"] = {"id": f"29:{user}", "name": user.title(), "aadObjectId": user}
+        return await self.post(a)
+
+
+async def start_teams(db: Database, settings: Settings, **server_options: Any) -> AsyncIterator[Teams]:
+    connector = FakeConnector()
+    fake = TestServer(connector.app())
+    await fake.start_server()
+    repo = SqlRepository(db)
+    app = App(settings, db, repo, Engine(repo, FixedClock(), engine_settings(settings)))
+    server = TeamsServer(app, settings, graph_url=str(fake.make_url("/graph")), **server_options)
+    client = TestClient(TestServer(build_web_app(app, [server])))
+    await client.start_server()
+    try:
+        yield Teams(server, client, connector, str(fake.make_url("/")), app)
+    finally:
+        await server.stop()
+        await client.close()
+        await fake.close()
+
+
+def anonymous_settings(**env: str) -> Settings:
+    return load_settings(
+        env={
+            "OUTPUTS_TEAMS__ALLOW_UNAUTHENTICATED": "true",
+            "OUTPUTS_ACCESS__ADMINS": json.dumps([ADMIN]),
+            **env,
+        }
+    )
+
+
+@pytest.fixture
+async def teams(db: Database) -> AsyncIterator[Teams]:
+    async for t in start_teams(db, anonymous_settings()):
+        yield t
