@@ -127,6 +127,12 @@ class Repository(Protocol):
         ...
 
     async def drafts_of(self, platform: str, workspace_id: str, user_id: str) -> list[Deliverable]: ...
+    async def recent_of(
+        self, platform: str, workspace_id: str, user_id: str, limit: int = 10
+    ) -> list[Deliverable]:
+        """Complete deliverables `user_id` authored or tagged in one workspace, newest first."""
+        ...
+
     async def export(
         self,
         platform: str | None = None,

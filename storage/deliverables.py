@@ -132,6 +132,21 @@ class DeliverableStore(Store):
         )
         return await self._rows(stmt)
 
+    async def recent_of(
+        self, platform: str, workspace_id: str, user_id: str, limit: int = 10
+    ) -> list[Deliverable]:
+        """Complete deliverables `user_id` authored or tagged, newest first (App Home)."""
+        d = DeliverableRow
+        stmt = (
+            sa.select(d)
+            .where(d.platform == platform, d.workspace_id == workspace_id)
+            .where(sa.or_(d.tagged_by == user_id, d.author_id == user_id))
+            .where(d.status == Status.COMPLETE.value)
+            .order_by(d.created_at.desc(), d.id.desc())
+            .limit(limit)
+        )
+        return await self._rows(stmt)
+
     async def export(
         self,
         platform: str | None = None,

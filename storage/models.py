@@ -238,3 +238,6 @@ class ConversationRefRow(Base):
     service_url: Mapped[str] = mapped_column(sa.String(512))
     reference: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+import storage.slack_tables  # noqa: E402, F401  (slack-sdk's OAuth tables join this metadata)

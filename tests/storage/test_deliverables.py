@@ -134,6 +134,20 @@ async def test_drafts_of_a_user_in_one_workspace(repo: SqlRepository) -> None:
     assert await repo.drafts_of("slack", "T1", "U1") == [mine, other_channel]
 
 
+async def test_recent_of_a_user_newest_first_in_one_workspace(repo: SqlRepository) -> None:
+    tagged, _ = await repo.capture(new(message_id="a"))
+    authored, _ = await repo.capture(
+        new(message_id="b", tagged_by="U2", created_at=T0 + timedelta(hours=1)).model_copy(
+            update={"author_id": "U1"}
+        )
+    )
+    await repo.capture(new(message_id="c", tagged_by="U2"))
+    await repo.capture(new(message_id="d", status=Status.DRAFT))
+    await repo.capture(new(channel("C1", "T2"), message_id="e"))
+    assert await repo.recent_of("slack", "T1", "U1") == [authored, tagged]
+    assert await repo.recent_of("slack", "T1", "U1", limit=1) == [authored]
+
+
 async def test_export_filters_oldest_first(repo: SqlRepository) -> None:
     late, _ = await repo.capture(new(message_id="late", created_at=T0 + timedelta(days=2)))
     early, _ = await repo.capture(new(message_id="early"))

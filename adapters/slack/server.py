@@ -1,0 +1,225 @@
+"""The Slack PlatformServer: bolt's AsyncApp on our aiohttp server, or over Socket Mode.
+
+One workspace with `SLACK_BOT_TOKEN`; several with `SLACK_CLIENT_ID`/`SLACK_CLIENT_SECRET`
+(OAuth install, token rotation, tokens kept by slack-sdk's SQLAlchemy stores in our
+database). Signatures are verified by bolt (v0 HMAC, 5-minute window). Every Web API call
+goes to `slack.api_base_url` with slack-sdk's retry handlers for 429s and dropped
+connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.directory import Directory
+from adapters.slack.handlers import Handlers, Work
+from adapters.slack.poster import SlackPoster
+from bot.bootstrap import App
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Scopes the features need, whatever `slack.scopes` leaves out (export sends a file in a
+# private message: files:write and im:write).
+NEEDED_SCOPES = ("files:write", "im:write")
+RATE_LIMIT_RETRIES = 3
+DRAIN_SECONDS = 10.0
+_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9.-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Slack tokens never reach a log: whatever logs them (slack-sdk at DEBUG logs OAuth
+    responses), they are masked on the way out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _TOKEN.search(message):
+            record.msg = _TOKEN.sub("xox…redacted", message)
+            record.args = None
+        return True
+
+
+def install_redaction() -> None:
+    redact = RedactTokens()
+    targets = [*logging.getLogger().handlers]
+    if logging.lastResort is not None:
+        targets.append(logging.lastResort)
+    for handler in targets:
+        if not any(isinstance(f, RedactTokens) for f in handler.filters):
+            handler.addFilter(redact)
+
+
+class SlackServer:
+    name = "slack"
+
+    def __init__(self, app: App, settings: Settings, socket_mode: bool = False) -> None:
+        s = settings.slack
+        install_redaction()
+        self.app = app
+        self.settings = settings
+        self.socket_mode = socket_mode
+        self.work = Work()
+        self.directory = Directory()
+        self.session = aiohttp.ClientSession()
+        base = s.api_base_url if s.api_base_url.endswith("/") else s.api_base_url + "/"
+        self.api_base_url = base
+        token = s.bot_token.get_secret_value() if s.bot_token is not None else None
+        self.oauth = not socket_mode and bool(s.client_id) and s.client_secret is not None
+        self.client = self._client(None if self.oauth else token)
+        self.authorize: AsyncInstallationStoreAuthorize | None = None
+        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        secret = s.signing_secret.get_secret_value() if s.signing_secret is not None else None
+        if self.oauth:
+            self.bolt = self._oauth_app(secret)
+        else:
+            self.bolt = AsyncApp(
+                client=self.client,
+                signing_secret=secret,
+                process_before_response=True,
+                request_verification_enabled=not socket_mode,
+                name="outputs",
+            )
+        self.handlers = Handlers(app.engine, self.directory, s.command, self.work)
+        self.handlers.register(self.bolt, revocation=self.installations is not None)
+        self.poster = SlackPoster(self.client_for)
+        self.socket: AsyncSocketModeHandler | None = None
+
+    def _client(self, token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=token,
+            base_url=self.api_base_url,
+            session=self.session,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ],
+        )
+
+    def _oauth_app(self, secret: str | None) -> AsyncApp:
+        s = self.settings.slack
+        assert s.client_secret is not None
+        client_secret = s.client_secret.get_secret_value()
+        engine = self.app.db.engine
+        self.installations = AsyncSQLAlchemyInstallationStore(client_id=s.client_id, engine=engine)
+        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+        scopes = list(dict.fromkeys([*s.scopes, *NEEDED_SCOPES]))
+        public = self.settings.server.public_url.rstrip("/")
+        oauth = AsyncOAuthSettings(
+            client_id=s.client_id,
+            client_secret=client_secret,
+            scopes=scopes,
+            install_path=s.installation_path,
+            redirect_uri_path=s.redirect_uri_path,
+            redirect_uri=f"{public}{s.redirect_uri_path}" if public else None,
+            installation_store=self.installations,
+            state_store=states,
+        )
+        self.authorize = AsyncInstallationStoreAuthorize(
+            logger=log,
+            installation_store=self.installations,
+            client_id=s.client_id,
+            client_secret=client_secret,
+            token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes,
+            client=self.client,
+        )
+        return AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            process_before_response=True,
+            oauth_settings=oauth,
+            authorize=self.authorize,  # type: ignore[arg-type]  # an AsyncAuthorize is accepted
+            name="outputs",
+        )
+
+    async def client_for(self, workspace_id: str) -> AsyncWebClient | None:
+        """A client with the workspace's bot token (rotated when it is about to expire)."""
+        if self.authorize is None:
+            return self.client
+        result = await self.authorize(
+            context=AsyncBoltContext(), enterprise_id=None, team_id=workspace_id, user_id=None
+        )
+        if result is None or not result.bot_token:
+            return None
+        return self._client(result.bot_token)
+
+    # ---- PlatformServer
+
+    def add_routes(self, web_app: web.Application) -> None:
+        if self.socket_mode:
+            return
+        web_app.router.add_post("/slack/events", self.events)
+        flow = self.bolt.oauth_flow
+        if flow is not None:
+            web_app.router.add_get(flow.install_path, self.install)
+            web_app.router.add_get(flow.redirect_uri_path, self.oauth_redirect)
+
+    async def events(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.text()
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+        except Exception as exc:  # undecodable or unparsable: Slack never sends these
+            log.info("unreadable request on /slack/events: %s", type(exc).__name__)
+            return web.Response(status=400, text="malformed request")
+        try:
+            response = await self.bolt.async_dispatch(bolt_request)
+        except Exception:
+            log.exception("dispatching a Slack request failed")
+            return web.Response(status=400, text="request not understood")
+        return await to_aiohttp_response(response)
+
+    async def install(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+        return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+
+    async def oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+    async def start(self) -> None:
+        if self.socket_mode:
+            app_token = self.settings.slack.app_token
+            assert app_token is not None, "Socket Mode needs SLACK_APP_TOKEN"
+            self.socket = AsyncSocketModeHandler(
+                self.bolt, app_token.get_secret_value(), web_client=self.client
+            )
+            await self.socket.connect_async()
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close_async()
+            self.socket = None
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self.work.drain()
+        except TimeoutError:
+            log.warning("stopping with %d Slack tasks unfinished", len(self.work.tasks))
+        await self.session.close()
+
+
+def build(app: App, settings: Settings, socket_mode: bool = False) -> SlackServer:
+    return SlackServer(app, settings, socket_mode)
