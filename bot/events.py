@@ -94,11 +94,13 @@ class MessageDeleted:
 class MemberJoined:
     channel: ChannelInfo
     actor: Actor
+    prefix: str = "/outputs"  # as on CommandInvoked: the welcome says how to type commands
 
 
 @dataclass(frozen=True)
 class BotJoined:
     channel: ChannelInfo
+    prefix: str = "/outputs"
 
 
 Event = (

@@ -19,6 +19,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import requests
 from aiohttp import web
 from botbuilder.core import Bot, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -32,20 +33,35 @@ MAX_BODY_BYTES = 512 * 1024
 # 429 and the 5xx a gateway answers when the connector is briefly unavailable. Backoff doubles
 # from 0.5 s; a Retry-After header wins. At most 4 retries: the digest is retried later anyway.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+BACKOFF_SECONDS = 0.5
 
 
 def connector_retry() -> Retry:
-    return Retry(
+    retry = Retry(
         total=4,
         connect=2,
         read=0,  # a POST whose answer was lost may have been delivered: never post it twice
         status=4,
-        backoff_factor=0.5,
+        backoff_factor=BACKOFF_SECONDS,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=None,  # every method, POST included
         respect_retry_after_header=True,
         raise_on_status=False,
+        backoff_max=30,
     )
+    retry.BACKOFF_MAX = 30  # type: ignore[attr-defined]  # msrest logs this urllib3 1 name
+    return retry
+
+
+def configure_retries(client: Any) -> None:
+    """Give a connector client our retry policy. msrest opens the client's requests session
+    (with its own policy) as soon as the client exists, so the session is replaced too."""
+    client.config.retry_policy.policy = connector_retry()
+    driver = getattr(getattr(client.config.pipeline, "_sender", None), "driver", None)
+    if driver is None or not hasattr(driver, "session"):
+        log.warning("teams: connector client of an unknown shape; 429s will not be retried")
+        return
+    driver.session = requests.Session()  # the setter applies config.retry_policy
 
 
 def problem(body: Any) -> str | None:
@@ -98,7 +114,7 @@ class TeamsAdapter(CloudAdapter):
 
     def _create_turn_context(self, activity, claims_identity, oauth_scope, connector_client, *args):  # type: ignore[no-untyped-def]
         if connector_client is not None:
-            connector_client.config.retry_policy.policy = connector_retry()
+            configure_retries(connector_client)
         return super()._create_turn_context(activity, claims_identity, oauth_scope, connector_client, *args)
 
 

@@ -222,7 +222,7 @@ class OutputsBot(ActivityHandler):
             if member.get("id") == bot_id or convert.conversation_type(wire) == "personal":
                 continue
             joined = Actor(convert.user_id(member), locale=wire.get("locale"))
-            outs += await self._handle(turn_context, MemberJoined(convert.channel_info(wire), joined))
+            outs += await self._handle(turn_context, MemberJoined(convert.channel_info(wire), joined, PREFIX))
         await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
@@ -237,7 +237,7 @@ class OutputsBot(ActivityHandler):
     async def _bot_joined(self, turn: TurnContext, wire: dict[str, Any]) -> list[Outbound]:
         if convert.conversation_type(wire) == "personal":
             return []  # a personal chat has no charter: the engine's hint is for channels
-        return await self._handle(turn, BotJoined(convert.channel_info(wire)))
+        return await self._handle(turn, BotJoined(convert.channel_info(wire), PREFIX))
 
     async def _forget(self, wire: dict[str, Any]) -> None:
         """The bot left a chat or a team: forget every reference it had there."""

@@ -189,6 +189,8 @@ class Delivery:
     # --- proactive ---------------------------------------------------------------------------
 
     async def continue_in(self, channel: ChannelKey, logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+        """Run `logic` in a proactive turn of `channel`; its exceptions reach the caller (the
+        adapter's turn error handler would only log them, and a failed digest must be known)."""
         stored = await self.refs.get(channel)
         if stored is None:
             raise LookupError(
@@ -196,7 +198,17 @@ class Delivery:
                 "the bot must be installed there (or spoken to) first"
             )
         reference = ConversationReference().deserialize(stored.reference)
-        await self.adapter.continue_conversation(reference, logic, self.app_id)
+        failures: list[BaseException] = []
+
+        async def guarded(turn: TurnContext) -> None:
+            try:
+                await logic(turn)
+            except Exception as exc:
+                failures.append(exc)
+
+        await self.adapter.continue_conversation(reference, guarded, self.app_id)
+        if failures:
+            raise failures[0]
 
     async def post(self, reply: Reply, channel: ChannelKey) -> str:
         """Post proactively (the scheduler's Poster); return the first message's id."""

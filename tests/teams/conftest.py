@@ -103,6 +103,12 @@ def anonymous_settings(**env: str) -> Settings:
     )
 
 
+@pytest.fixture(autouse=True)
+def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries keep their number and order; only the waits between them shrink."""
+    monkeypatch.setattr("adapters.teams.adapter.BACKOFF_SECONDS", 0.001)
+
+
 @pytest.fixture
 async def teams(db: Database) -> AsyncIterator[Teams]:
     async for t in start_teams(db, anonymous_settings()):

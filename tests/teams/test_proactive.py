@@ -1,0 +1,70 @@
+"""Posts nobody asked for (digests, nudges): continue_conversation on stored references,
+within Teams' size limits, retried on 429 and 5xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.teams.limits import MAX_TEXT_BYTES, split_text
+from bot.charter import ChannelKey
+from bot.digests import post_due
+from bot.events import Audience, Reply
+from tests.teams.conftest import Teams
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+GENERAL = "19:efa9296d959346209fea44151c742e73@thread.skype"
+KEY = ChannelKey(platform="teams", workspace_id=TENANT, channel_id=GENERAL)
+
+
+async def test_the_scheduler_posts_the_digest_through_the_stored_reference(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    await teams.command("purpose We solve customer problems")
+    await teams.command('type add solution "Problem solved" target=3/week')
+    await teams.command("schedule mon 08:00 UTC")
+    teams.connector.calls.clear()
+    clock = teams.app.engine.services.clock
+    clock.t = clock.t.replace(day=30, hour=8, minute=5)  # type: ignore[attr-defined]  # next Monday
+    [outcome] = await post_due(teams.app.engine.services, teams.server.poster, clock.now())
+    assert outcome.status == "sent" and outcome.message_id
+    [post] = teams.connector.activities()
+    assert post.conversation == GENERAL  # the channel itself, not a thread
+    [card] = teams.connector.cards()
+    assert card["version"] == "1.5" and "Problem solved" in str(card)
+
+
+async def test_a_channel_without_reference_is_a_clear_error(teams: Teams) -> None:
+    with pytest.raises(LookupError, match="no conversation reference"):
+        await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+
+
+async def test_429_and_503_are_retried(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    teams.connector.calls.clear()
+    teams.connector.fail_next = [429, 503]
+    message_id = await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+    assert message_id.startswith("act-")
+    assert len(teams.connector.activities()) == 3  # two refusals, then delivered
+
+
+async def test_a_persistent_failure_raises_for_the_scheduler_to_record(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    teams.connector.fail_next = [503] * 10  # Retry-After: 0, so no waiting
+    with pytest.raises(Exception):  # noqa: B017  # msrest's HttpOperationError
+        await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+
+
+async def test_long_text_is_split_within_the_limit(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    teams.connector.calls.clear()
+    text = "\n".join(f"line {n} " + "é" * 300 for n in range(120))
+    await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, text), KEY)
+    posts = teams.connector.activities()
+    assert len(posts) > 1
+    assert all(len(p.body["text"].encode()) <= 2 * MAX_TEXT_BYTES for p in posts)  # \n doubled for Markdown
+
+
+def test_split_text_caps_the_number_of_messages() -> None:
+    chunks = split_text("x" * 100 + "\n" + "y" * 100, limit=60, most=3)
+    assert len(chunks) == 3 and chunks[-1].endswith("…")
+    assert all(len(c.encode()) <= 60 for c in chunks)
+    assert split_text("") == [""]
