@@ -8,8 +8,10 @@ stores' `create_tables`), so Alembic's models-vs-migrations check covers them to
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Base
 
@@ -20,3 +22,17 @@ OAUTH_STATES = SQLAlchemyOAuthStateStore.default_table_name
 installations = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS)
 bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS)
 oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, OAUTH_STATES)
+
+
+async def enterprise_of(engine: AsyncEngine, client_id: str, team_id: str) -> str | None:
+    """The Enterprise Grid org a workspace's newest bot installation belongs to, if any:
+    slack-sdk's stores find a bot by (enterprise, team), and a poster only knows the team."""
+    c = bots.c
+    stmt = (
+        sa.select(c.enterprise_id)
+        .where(c.client_id == client_id, c.team_id == team_id)
+        .order_by(c.installed_at.desc())
+        .limit(1)
+    )
+    async with engine.connect() as conn:
+        return (await conn.execute(stmt)).scalar_one_or_none()

@@ -35,6 +35,7 @@ from adapters.slack.handlers import Handlers, Work
 from adapters.slack.poster import SlackPoster
 from bot.bootstrap import App
 from bot.config import Settings
+from storage.slack_tables import enterprise_of
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +155,12 @@ class SlackServer:
         """A client with the workspace's bot token (rotated when it is about to expire)."""
         if self.authorize is None:
             return self.client
+        enterprise = await enterprise_of(self.app.db.engine, self.settings.slack.client_id, workspace_id)
         result = await self.authorize(
-            context=AsyncBoltContext(), enterprise_id=None, team_id=workspace_id, user_id=None
+            context=AsyncBoltContext(client=self.client),
+            enterprise_id=enterprise,
+            team_id=workspace_id,
+            user_id=None,
         )
         if result is None or not result.bot_token:
             return None
