@@ -11,9 +11,10 @@ import sys
 from aiohttp import web
 
 from adapters.http import build_web_app
-from adapters.platform import PlatformServer
+from adapters.platform import PlatformServer, Posters
 from bot.bootstrap import App, build
 from bot.config import Settings
+from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,10 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
     await site.start()
     for server in servers:
         await server.start()
+    scheduler = None
+    if settings.scheduler.enabled:
+        scheduler = Scheduler(app.engine.services, Posters(servers), settings.scheduler)
+        await scheduler.start()  # rebuilds the jobs and posts whatever fell due while we were down
     log.info("serving %s on %s:%s", ", ".join(names), settings.server.host, settings.server.port)
     print(
         f"Outputs is serving {', '.join(names)} on http://{settings.server.host}:{settings.server.port}",
@@ -90,6 +95,8 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
     try:
         await stop.wait()
     finally:
+        if scheduler is not None:
+            await scheduler.shutdown()
         for server in servers:
             await server.stop()
         await runner.cleanup()

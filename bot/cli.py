@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--channel", metavar="ID", help="only this channel, its current period, now")
     s.add_argument(
         "--dry-run", action="store_true", help="print the digests without posting or recording them"
+    )
+    s.add_argument(
+        "--status", action="store_true", help="list the digest runs: sent, failed (with the reason), claimed"
     )
 
     s = sub.add_parser("charter", help="charters as code")
@@ -138,48 +141,113 @@ async def shell(settings: Settings, args: Any) -> int:
 
 
 async def digest(settings: Settings, args: Any) -> int:
-    from adapters.console.run import PrintPoster
+    """What is due now, through the same claims as the scheduler: cron can drive this."""
     from bot.bootstrap import build
+
+    app = await build(settings)
+    try:
+        if args.status:
+            return await _digest_status(app, args.channel)
+        if args.dry_run:
+            return await _digest_preview(app, args.channel)
+        return await _digest_post(app, args.channel)
+    finally:
+        await app.close()
+
+
+async def _digest_status(app: Any, channel: str | None) -> int:
+    lease = timedelta(seconds=app.settings.scheduler.lease_seconds)
+    runs = [r for r in await app.repo.digest_runs() if channel in (None, r.channel.channel_id)]
+    if not runs:
+        print("No digest has been posted yet.")
+        return 0
+    print(f"{'period end (UTC)':<16}  {'channel':<30}  {'status':<22}  {'done (UTC)':<16}  detail")
+    for r in runs:
+        status = r.status + (", late" if r.late else "")
+        if r.status == "claimed" and r.claimed_at < datetime.now(UTC) - lease:
+            status = "claimed, lease expired"
+        done = f"{r.sent_at:%Y-%m-%d %H:%M}" if r.sent_at else "-"
+        detail = r.error or r.message_id or ""
+        where = f"{r.channel.platform}/{r.channel.workspace_id}/{r.channel.channel_id}"
+        print(f"{r.period_end:%Y-%m-%d %H:%M}  {where:<30}  {status:<22}  {done:<16}  {detail}")
+    return 1 if any(r.status == "failed" for r in runs) else 0
+
+
+async def _digest_preview(app: Any, channel: str | None) -> int:
+    from adapters.console.run import PrintPoster
     from bot.charter import Schedule
     from bot.digests import as_reply, compute, post_due
     from bot.periods import period_at
 
-    app = await build(settings)
-    poster = PrintPoster()
+    services = app.engine.services
+    if channel:
+        charters = [c for c in await app.repo.list_charters() if c.channel.channel_id == channel]
+        if not charters:
+            print(f"outputs-bot: no charter for channel {channel}", file=sys.stderr)
+            return 1
+        for c in charters:  # the current period so far, as `digest preview` shows it
+            period = period_at(c.schedule or Schedule(), c.tz, datetime.now(UTC))
+            print(PrintPoster.render(as_reply(await compute(services, c, period)), c.channel))
+        return 0
+    outcomes = await post_due(services, _Nowhere(), datetime.now(UTC), dry_run=True)
+    for o in outcomes:
+        print(PrintPoster.render_text(o.text, o.charter.channel))
+    if not outcomes:
+        print("No digest is due.", file=sys.stderr)
+    return 0
+
+
+async def _digest_post(app: Any, channel: str | None) -> int:
+    """Digests (all, or one channel's), then nudges and roll-ups, as one scheduler pass."""
+    from types import SimpleNamespace
+
+    from adapters.console.run import PrintPoster
+    from adapters.platform import Posters
+    from adapters.serve import configured, load_servers
+    from bot.digests import post_due
+    from bot.fanout import Fanout, Pace
+    from bot.scheduler import run_pass
+
+    if channel and not any(c.channel.channel_id == channel for c in await app.repo.list_charters()):
+        print(f"outputs-bot: no charter for channel {channel}", file=sys.stderr)
+        return 1
+    s = app.settings.scheduler
+    servers = load_servers(app, app.settings, configured(app.settings)[0], False)
+    poster = Posters([*servers, SimpleNamespace(name="console", poster=PrintPoster())])
+    fanout, now, others = Fanout(Pace.from_settings(s)), datetime.now(UTC), []
+    services, lease = app.engine.services, s.lease_seconds
     try:
-        if args.channel:
-            charters = [c for c in await app.repo.list_charters() if c.channel.channel_id == args.channel]
-            if not charters:
-                print(f"outputs-bot: no charter for channel {args.channel}", file=sys.stderr)
-                return 1
-            for c in charters:
-                period = period_at(c.schedule or Schedule(), c.tz, datetime.now(UTC))
-                reply = as_reply(await compute(app.engine.services, c, period))
-                if args.dry_run or c.channel.platform not in poster.platforms:
-                    print(PrintPoster.render(reply, c.channel))
-                else:
-                    await poster.post(reply, c.channel)
-            return 0
-        outcomes = await post_due(
-            app.engine.services,
-            poster,
-            datetime.now(UTC),
-            lease_seconds=settings.scheduler.lease_seconds,
-            dry_run=args.dry_run,
-        )
-        for o in outcomes:
-            if o.status == "preview":
-                print(PrintPoster.render_text(o.text, o.charter.channel))
-            print(
-                f"{o.charter.channel.platform}/{o.charter.channel.channel_id} "
-                f"{o.period.end:%Y-%m-%d %H:%M} UTC: {o.status}{': ' + o.error if o.error else ''}",
-                file=sys.stderr,
+        if channel:
+            outcomes = await post_due(
+                services, poster, now, lease_seconds=lease, fanout=fanout, channel_id=channel
             )
-        if not outcomes:
-            print("No digest is due.", file=sys.stderr)
-        return 1 if any(o.status == "failed" for o in outcomes) else 0
+        else:
+            report = await run_pass(services, poster, now, fanout=fanout, lease_seconds=lease)
+            outcomes, others = report.digests, report.nudges + report.rollups
     finally:
-        await app.close()
+        for server in servers:
+            await server.stop()
+    for o in outcomes:
+        print(
+            f"{o.charter.channel.platform}/{o.charter.channel.channel_id} "
+            f"{o.period.end:%Y-%m-%d %H:%M} UTC: {o.status}{': ' + o.error if o.error else ''}",
+            file=sys.stderr,
+        )
+    for p in others:
+        where = f"{p.channel.platform}/{p.channel.channel_id}"
+        print(f"{p.kind} {where}: {p.delivery.error or 'sent'}", file=sys.stderr)
+    if not outcomes:
+        print("No digest is due.", file=sys.stderr)
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+class _Nowhere:
+    """For previews: every platform's due digests are computed; nothing is posted."""
+
+    platforms = frozenset({"slack", "teams", "console"})
+
+    async def post(self, reply: Any, channel: Any) -> str:
+        raise AssertionError("a preview posts nothing")
 
 
 async def charter(settings: Settings, args: Any) -> int:

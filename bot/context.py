@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,11 +24,18 @@ class EngineSettings:
     command_prefix: str = "/outputs"
 
 
+def _unheard(channel: ChannelKey) -> None:
+    return None
+
+
 @dataclass
 class Services:
     repo: Repository
     clock: Clock
     settings: EngineSettings
+    # Told when a channel's charter or its workspace's roll-up channel changed, so that a
+    # running scheduler rebuilds its jobs at once (other replicas catch up by resyncing).
+    charter_changed: Callable[[ChannelKey], None] = _unheard
 
 
 @dataclass

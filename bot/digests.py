@@ -6,14 +6,17 @@ Used by `digest post`, `outputs-bot digest`, the console's clock and the schedul
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.charter import ChannelKey, Charter
 from bot.context import Services
 from bot.digest import Digest, build_digest
 from bot.events import Audience, Reply
+from bot.fanout import Fanout
 from bot.i18n import translator
 from bot.periods import Period, last_closed, next_fire, periods_between
 from bot.render import digest_text
@@ -24,12 +27,21 @@ LATE_AFTER = timedelta(minutes=15)
 
 
 class Poster(Protocol):
-    """Posts for the scheduler and the CLI, on the platforms it serves."""
+    """Posts for the scheduler and the CLI, on the platforms it serves.
+
+    `reply.audience` is CHANNEL (digests, roll-ups, behind-target reminders: post in
+    `reply.channel_id`) or DIRECT (draft reminders, idle alerts: a private message to
+    `reply.user_id`; `channel` is still the channel it is about).
+    """
 
     platforms: frozenset[str]
 
     async def post(self, reply: Reply, channel: ChannelKey) -> str:
-        """Post `reply`; return the platform's message id. Raises on a platform error."""
+        """Post `reply`; return the platform's message id.
+
+        Raises `bot.fanout.RateLimited(retry_after)` on a 429 the poster did not absorb
+        itself, and any other exception on a platform error (recorded as the reason).
+        """
         ...
 
 
@@ -41,6 +53,7 @@ class Outcome:
     message_id: str | None = None
     error: str | None = None
     text: str = ""
+    digest: Digest | None = None  # what was posted (the idle alert reads its history)
 
 
 async def compute(
@@ -75,19 +88,37 @@ def as_reply(digest: Digest) -> Reply:
 
 
 async def due(
-    services: Services, now: datetime, platforms: frozenset[str] | None = None
+    services: Services,
+    now: datetime,
+    platforms: frozenset[str] | None = None,
+    *,
+    lease_seconds: int | None = None,
+    channel_id: str | None = None,
+    charters: list[Charter] | None = None,
 ) -> list[tuple[Charter, Period, int]]:
-    """Charters whose latest closed period has no digest run yet, with how many were missed."""
+    """Charters whose latest closed period has no digest run yet, with how many were missed.
+
+    A run still `claimed` whose lease (when `lease_seconds` is given) has expired belongs to
+    a replica that died mid-post: its period counts as due again, and `claim_digest` lets
+    exactly one taker have it.
+    """
     out = []
     runs = await services.repo.digest_runs()
+    stale = now - timedelta(seconds=lease_seconds) if lease_seconds is not None else None
     last_end: dict[tuple[str, str, str], datetime] = {}
     for r in runs:
+        if stale is not None and r.status == "claimed" and r.claimed_at < stale:
+            continue
         k = (r.channel.platform, r.channel.workspace_id, r.channel.channel_id)
         last_end[k] = max(last_end.get(k, r.period_end), r.period_end)
-    for charter in await services.repo.list_charters():
+    if charters is None:
+        charters = await services.repo.list_charters()
+    for charter in charters:
         if charter.schedule is None or not charter.types:
             continue
         if platforms is not None and charter.channel.platform not in platforms:
+            continue
+        if channel_id is not None and charter.channel.channel_id != channel_id:
             continue
         period = last_closed(charter.schedule, charter.tz, now)
         if charter.is_paused(period.end.astimezone(charter.tz).date()):
@@ -106,41 +137,90 @@ async def due(
 
 
 async def post_due(
-    services: Services, poster: Poster, now: datetime, *, lease_seconds: int = 300, dry_run: bool = False
+    services: Services,
+    poster: Poster,
+    now: datetime,
+    *,
+    lease_seconds: int = 300,
+    dry_run: bool = False,
+    fanout: Fanout | None = None,
+    channel_id: str | None = None,
+    charters: list[Charter] | None = None,
 ) -> list[Outcome]:
-    results = []
-    for charter, period, missed in await due(services, now, poster.platforms):
-        late = now - period.end > LATE_AFTER
-        digest = await compute(services, charter, period, late=late, missed=missed)
-        reply = as_reply(digest)
-        if dry_run:
-            results.append(Outcome(charter, period, "preview", text=reply.text))
-            continue
-        claimed = await services.repo.claim_digest(
-            charter.channel, period.start, period.end, now, lease_seconds, late
-        )
-        if not claimed:
-            results.append(Outcome(charter, period, "skipped"))
-            continue
-        results.append(await _post(services, poster, charter, period, reply))
-    return results
+    """Claim and post every due digest through `fanout` (paced); one Outcome per charter.
 
-
-async def _post(
-    services: Services, poster: Poster, charter: Charter, period: Period, reply: Reply
-) -> Outcome:
-    try:
-        message_id = await poster.post(reply, charter.channel)
-    except Exception as exc:  # a platform error must not stop the other channels
-        log.warning("digest for %s failed: %s", charter.channel.channel_id, exc)
-        await services.repo.finish_digest(
-            charter.channel, period.end, status="failed", at=services.clock.now(), error=str(exc)[:500]
-        )
-        return Outcome(charter, period, "failed", error=str(exc), text=reply.text)
-    await services.repo.finish_digest(
-        charter.channel, period.end, status="sent", at=services.clock.now(), message_id=message_id
+    Each channel is claimed right before its own post, not all up front: with a paced
+    fan-out of hundreds of channels the last ones would otherwise outlive their lease.
+    """
+    found = await due(
+        services, now, poster.platforms, lease_seconds=lease_seconds, channel_id=channel_id, charters=charters
     )
-    return Outcome(charter, period, "sent", message_id, text=reply.text)
+    if dry_run:
+        previews = []
+        for charter, period, missed in found:
+            late = now - period.end > LATE_AFTER
+            reply = as_reply(await compute(services, charter, period, late=late, missed=missed))
+            previews.append(Outcome(charter, period, "preview", text=reply.text))
+        return previews
+    fan = fanout or Fanout()
+
+    def job(charter: Charter, period: Period, missed: int) -> Callable[[], Awaitable[Outcome]]:
+        return lambda: _claim_and_post(services, poster, fan, charter, period, missed, now, lease_seconds)
+
+    return await fan.run([job(c, p, m) for c, p, m in found])
+
+
+async def _claim_and_post(
+    services: Services,
+    poster: Poster,
+    fanout: Fanout,
+    charter: Charter,
+    period: Period,
+    missed: int,
+    now: datetime,
+    lease_seconds: int,
+) -> Outcome:
+    # The lease runs from the real moment of the claim (a long fan-out reaches the last
+    # channels well after the pass began).
+    at = max(now, services.clock.now())
+    late = at - period.end > LATE_AFTER
+    claimed = await services.repo.claim_digest(
+        charter.channel, period.start, period.end, at, lease_seconds, late
+    )
+    if not claimed:
+        return Outcome(charter, period, "skipped")
+    try:
+        digest = await compute(services, charter, period, late=late, missed=missed)
+    except Exception as exc:  # a broken digest must not leave the claim hanging
+        log.exception("digest for %s could not be computed", charter.channel.channel_id)
+        return await _finish(services, charter, period, None, f"{type(exc).__name__}: {exc}")
+    reply = as_reply(digest)
+    ch = charter.channel
+    delivery = await fanout.send(ch.platform, ch.workspace_id, ch.channel_id, partial(poster.post, reply, ch))
+    return await _finish(services, charter, period, delivery.message_id, delivery.error, digest, reply.text)
+
+
+async def _finish(
+    services: Services,
+    charter: Charter,
+    period: Period,
+    message_id: str | None,
+    error: str | None,
+    digest: Digest | None = None,
+    text: str = "",
+) -> Outcome:
+    status = "sent" if error is None else "failed"
+    if error is not None:
+        log.warning("digest for %s failed: %s", charter.channel.channel_id, error)
+    await services.repo.finish_digest(
+        charter.channel,
+        period.end,
+        status=status,
+        at=services.clock.now(),
+        message_id=message_id,
+        error=None if error is None else error[:500],
+    )
+    return Outcome(charter, period, status, message_id, error, text, digest)
 
 
 async def next_due(services: Services, after: datetime) -> datetime | None:

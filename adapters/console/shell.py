@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from adapters.console.world import PLATFORM, WORKSPACE, Channel, ConsoleGateway, MovableClock, key
 from bot.charter import ChannelKey
-from bot.digests import Poster, next_due, post_due
+from bot.digests import Poster
 from bot.engine import Engine
 from bot.events import (
     Actor,
@@ -32,6 +32,7 @@ from bot.events import (
 )
 from bot.i18n import N_, Translator, translator
 from bot.markup import to_plain
+from bot.scheduler import next_wakeup, run_pass
 from storage.console_store import ConsoleMessages
 
 HELP = N_("""\
@@ -181,8 +182,8 @@ class Shell:
                 return
             n, unit = int(m.group(1)), m.group(2)
             target += timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: n})
-        # Step through each digest time on the way, as a running scheduler would see them.
-        while (when := await next_due(self.engine.services, self.clock.now())) and when <= target:
+        # Step through each digest and nudge time on the way, as a running scheduler would.
+        while (when := await next_wakeup(self.engine.services, self.clock.now())) and when <= target:
             self.clock.set(when)
             await self._post_due()
         self.clock.set(target)
@@ -190,7 +191,9 @@ class Shell:
         await self._post_due()
 
     async def _post_due(self) -> None:
-        for outcome in await post_due(self.engine.services, ConsolePoster(self), self.clock.now()):
+        """Digests, nudges and roll-ups that are due: the console poster prints them."""
+        report = await run_pass(self.engine.services, ConsolePoster(self), self.clock.now())
+        for outcome in report.digests:
             if outcome.status == "failed":
                 self.write(
                     self.t(

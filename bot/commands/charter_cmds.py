@@ -70,6 +70,7 @@ async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | N
         ctx.say(ctx.t("The charter changed while you were editing it. Please try again."))
         return None
     ctx.charter = stored
+    ctx.services.charter_changed(ctx.key)
     return stored
 
 
@@ -321,6 +322,7 @@ async def rollup(ctx: Ctx, args: Args) -> None:
         return
     channel = ctx.key.channel_id if what == "here" else None
     await ctx.repo.set_rollup_channel(ctx.key.platform, ctx.key.workspace_id, channel)
+    ctx.services.charter_changed(ctx.key)
     if channel:
         ctx.say(ctx.t("This channel now receives the workspace roll-up."))
     else:

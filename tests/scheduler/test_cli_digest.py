@@ -1,0 +1,57 @@
+"""`outputs-bot digest` for cron, through the same claim, and `digest --status`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.charter import ChannelKey, Charter, OutputType
+from bot.cli import main
+from storage.database import Database, migrate
+from storage.repository import SqlRepository
+
+
+def seed(url: str) -> None:
+    async def go() -> None:
+        await migrate(url)
+        db = Database(url)
+        try:
+            repo = SqlRepository(db)
+            weeks_ago = datetime.now(UTC) - timedelta(weeks=3)
+            for ch in ("support", "gone"):
+                key = ChannelKey(platform="console", workspace_id="console", channel_id=ch)
+                charter = Charter(
+                    channel=key, types=(OutputType(key="fix", label="Fix"),), created_at=weeks_ago
+                )
+                await repo.save_charter(charter, "admin", "test", weeks_ago)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+def test_cron_digest_posts_once_and_status_lists_the_runs(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    for k in [k for k in __import__("os").environ if k.startswith("OUTPUTS_")]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("OUTPUTS_DATABASE__URL", url)
+    monkeypatch.chdir(tmp_path)
+    seed(url)
+    assert main(["digest", "--status"]) == 0
+    assert "No digest has been posted yet." in capsys.readouterr().out
+
+    assert main(["digest", "--channel", "support"]) == 0
+    out = capsys.readouterr()
+    assert "[console #support]" in out.out and "Posted late" in out.out and "missed" in out.out
+    assert "console/support" in out.err and ": sent" in out.err and "gone" not in out.out
+
+    assert main(["digest"]) == 0  # cron: the other channel now; support is not due again
+    out = capsys.readouterr()
+    assert "[console #gone]" in out.out and "[console #support]" not in out.out
+    assert main(["digest"]) == 0
+    assert "No digest is due." in capsys.readouterr().err
+
+    assert main(["digest", "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("period end (UTC)") and len(lines) == 3
+    assert all("sent, late" in line and "console/console/" in line for line in lines[1:])
