@@ -85,6 +85,9 @@ def problem(body: Any) -> str | None:
 
 
 class TeamsAdapter(CloudAdapter):
+    # `teams.connector_base_url`: where replies go instead of each activity's serviceUrl.
+    connector_url: str = ""
+
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
         """POST /api/messages: authenticate, run the turn, answer with the invoke's body."""
         if request.content_type != "application/json":
@@ -109,6 +112,8 @@ class TeamsAdapter(CloudAdapter):
         except Exception as exc:  # PermissionError, jwt errors, unknown key ids: all mean "no"
             log.info("teams: request refused: %s", type(exc).__name__)
             return _error(HTTPStatus.UNAUTHORIZED, "unauthorized")
+        if self.connector_url:  # after authentication: the token vouches for the real one
+            activity.service_url = self.connector_url
         invoke = await self.process_activity(auth, activity, bot.on_turn)
         return response(invoke)
 

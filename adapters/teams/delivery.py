@@ -198,6 +198,7 @@ class Delivery:
                 "the bot must be installed there (or spoken to) first"
             )
         reference = ConversationReference().deserialize(stored.reference)
+        reference.service_url = getattr(self.adapter, "connector_url", "") or stored.service_url
         failures: list[BaseException] = []
 
         async def guarded(turn: TurnContext) -> None:

@@ -9,7 +9,8 @@ from adapters.teams.limits import MAX_TEXT_BYTES, split_text
 from bot.charter import ChannelKey
 from bot.digests import post_due
 from bot.events import Audience, Reply
-from tests.teams.conftest import Teams
+from storage.database import Database
+from tests.teams.conftest import Teams, anonymous_settings, start_teams
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 GENERAL = "19:efa9296d959346209fea44151c742e73@thread.skype"
@@ -68,3 +69,17 @@ def test_split_text_caps_the_number_of_messages() -> None:
     assert len(chunks) == 3 and chunks[-1].endswith("…")
     assert all(len(c.encode()) <= 60 for c in chunks)
     assert split_text("") == [""]
+
+
+async def test_connector_base_url_replaces_the_activities_service_url(db: Database) -> None:
+    settings = anonymous_settings(OUTPUTS_TEAMS__CONNECTOR_BASE_URL="https://connector.example/")
+    async for t in start_teams(db, settings):
+        assert t.server.adapter.connector_url == "https://connector.example/"
+        t.server.adapter.connector_url = t.service_url  # the fake's address, known only now
+        a = t.activity("conversation_update_bot_added", serviceUrl="https://smba.trafficmanager.net/amer/")
+        await t.post(a)
+        assert t.connector.activities()  # the setup hint reached the configured connector
+        ref = await t.server.refs.get(KEY)
+        assert ref is not None and ref.service_url == t.service_url
+        await t.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+        assert t.connector.texts()[-1] == "hello"
