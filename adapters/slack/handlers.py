@@ -17,8 +17,14 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import blocks, convert
 from adapters.slack.directory import Directory, SlackGateway
@@ -49,6 +55,11 @@ from bot.ports import ChannelInfo, MessageSnapshot
 
 log = logging.getLogger(__name__)
 SUBMIT_DEADLINE = 2.5  # seconds: Slack closes a modal's submission after 3
+
+
+def retry_handlers() -> list[Any]:
+    """slack-sdk's own retries: dropped connections, and 429s after their Retry-After."""
+    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
 
 
 class Work:
@@ -94,7 +105,10 @@ class Seen:
 
 
 class Handlers:
-    def __init__(self, engine: Engine, directory: Directory, command: str, work: Work) -> None:
+    def __init__(
+        self, engine: Engine, directory: Directory, command: str, work: Work, session: aiohttp.ClientSession
+    ) -> None:
+        self.session = session
         self.engine = engine
         self.repo = engine.repo
         self.directory = directory
@@ -122,6 +136,21 @@ class Handlers:
         app.event(re.compile(".*"))(self.on_other)
 
     # ---- helpers
+
+    def _responder(self, body: dict[str, Any]) -> Respond | None:
+        """Answers through the payload's response_url, on the shared HTTP session (bolt's own
+        `respond` opens a new session, so a new connection, for every reply)."""
+        url = body.get("response_url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return None
+        hook = AsyncWebhookClient(url, session=self.session, retry_handlers=retry_handlers())
+
+        async def respond(**payload: Any) -> None:
+            answer = await hook.send_dict(payload)
+            if answer.status_code != 200:
+                raise RuntimeError(f"response_url answered {answer.status_code}")
+
+        return respond
 
     def _gateway(self, client: AsyncWebClient, workspace: str, context: Any) -> SlackGateway:
         return SlackGateway(client, self.directory, workspace, context.get("bot_user_id"))
@@ -153,11 +182,11 @@ class Handlers:
 
     # ---- slash command
 
-    async def on_command(self, ack: Any, body: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._command(body, context, respond), "command")
+        self.work.spawn(self._command(body, context, self._responder(body)), "command")
 
-    async def _command(self, body: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def _command(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
         client: AsyncWebClient = context.client
         workspace = convert.workspace_of(body)
         channel_id, user_id = str(body.get("channel_id") or ""), str(body.get("user_id") or "")
@@ -272,13 +301,11 @@ class Handlers:
 
     # ---- message shortcut "Record as deliverable"
 
-    async def on_record_shortcut(
-        self, ack: Any, body: dict[str, Any], context: Any, respond: Respond
-    ) -> None:
+    async def on_record_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._record_shortcut(body, context, respond), "message shortcut")
+        self.work.spawn(self._record_shortcut(body, context, self._responder(body)), "message shortcut")
 
-    async def _record_shortcut(self, body: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def _record_shortcut(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
         facts = convert.shortcut(body)
         if facts is None:
             return
@@ -369,11 +396,11 @@ class Handlers:
 
     # ---- draft forms
 
-    async def on_open_form(self, ack: Any, body: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def on_open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._open_form(body, context, respond), "open form")
+        self.work.spawn(self._open_form(body, context), "open form")
 
-    async def _open_form(self, body: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def _open_form(self, body: dict[str, Any], context: Any) -> None:
         action = (body.get("actions") or [{}])[0]
         value = str(action.get("value") or "")
         workspace = convert.workspace_of(body)

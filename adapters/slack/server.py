@@ -22,16 +22,12 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import Directory
-from adapters.slack.handlers import Handlers, Work
+from adapters.slack.handlers import Handlers, Work, retry_handlers
 from adapters.slack.poster import SlackPoster
 from bot.bootstrap import App
 from bot.config import Settings
@@ -42,7 +38,6 @@ log = logging.getLogger(__name__)
 # Scopes the features need, whatever `slack.scopes` leaves out (export sends a file in a
 # private message: files:write and im:write).
 NEEDED_SCOPES = ("files:write", "im:write")
-RATE_LIMIT_RETRIES = 3
 DRAIN_SECONDS = 10.0
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9.-]+")
 
@@ -99,7 +94,7 @@ class SlackServer:
                 request_verification_enabled=not socket_mode,
                 name="outputs",
             )
-        self.handlers = Handlers(app.engine, self.directory, s.command, self.work)
+        self.handlers = Handlers(app.engine, self.directory, s.command, self.work, self.session)
         self.handlers.register(self.bolt, revocation=self.installations is not None)
         self.poster = SlackPoster(self.client_for)
         self.socket: AsyncSocketModeHandler | None = None
@@ -109,10 +104,7 @@ class SlackServer:
             token=token,
             base_url=self.api_base_url,
             session=self.session,
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ],
+            retry_handlers=retry_handlers(),
         )
 
     def _oauth_app(self, secret: str | None) -> AsyncApp:

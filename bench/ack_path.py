@@ -1,0 +1,411 @@
+"""Slack ack path: how fast Outputs answers Slack, against a bare slack-bolt app.
+
+Three targets, each served on 127.0.0.1 by its own process, hit by the same load generator
+(this process) with requests signed as Slack signs them:
+
+  (a) bare     a slack-bolt AsyncApp (defaults) whose command listener only calls ack()
+  (b) help     Outputs answering `/outputs help` (ack, then the answer via response_url)
+  (c) reaction Outputs taking `reaction_added` events that each create a deliverable
+
+A fake Slack Web API (tests/slack/fake_slack.py) runs in a fourth process, so the work
+after each ack (users.info, conversations.history, chat.getPermalink, the database, the
+reply) really happens while the load runs. Per target: a closed loop (`--concurrency`
+workers, `--requests` requests) for requests per second, then an open loop at `--rate`
+requests per second for `--seconds` for p50/p99 ack latency. Printed: req/s, p50, p99,
+and each Outputs target's throughput as a ratio of (a)'s, beside the issue's goals
+(ratio >= 0.70; event ack p99 <= 100 ms, command ack p99 <= 250 ms at 200 req/s).
+
+    .venv/bin/python -m bench.ack_path
+    .venv/bin/python -m bench.ack_path --quick
+    OUTPUTS_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench.ack_path
+
+Load goes only to 127.0.0.1 and is bounded by the counts above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+HOST = "127.0.0.1"
+CHANNEL = "C111"
+TS0 = 1_700_000_000
+
+
+def _sign(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def _message_ts(n: int) -> str:
+    return f"{TS0 + n}.000100"
+
+
+# ---- the processes under load
+
+
+def _fake_slack(port_q: Any, messages: int) -> None:
+    from tests.slack.fake_slack import FakeSlack
+
+    class BenchFake(FakeSlack):
+        def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+            found = self.messages.get((args.get("channel", ""), args.get("latest", "")))
+            return {"messages": [found] if found else [], "has_more": False}
+
+        async def _api(self, request: Any) -> Any:  # keep memory flat: no call log
+            resp = await super()._api(request)
+            self.calls.clear()
+            return resp
+
+    async def main() -> None:
+        fake = BenchFake()
+        fake.channels[CHANNEL] = {"id": CHANNEL, "name": "bench", "is_private": False, "creator": "UOWNER"}
+        for n in range(messages):
+            fake.add_message(CHANNEL, _message_ts(n), f"Deliverable number {n}\nwith a body", user="UAUTHOR")
+        await fake.start()
+        port_q.put(fake.url)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _bare_bolt(port_q: Any, api_url: str) -> None:
+    from aiohttp import web
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async def main() -> None:
+        client = AsyncWebClient(token=TOKEN, base_url=api_url + "/api/")
+        app = AsyncApp(client=client, signing_secret=SECRET)
+
+        @app.command("/outputs")
+        async def command(ack: Any) -> None:
+            await ack()
+
+        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, HOST, 0)
+        await site.start()
+        port_q.put(runner.addresses[0][1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _outputs(port_q: Any, api_url: str, db_url: str) -> None:
+    from aiohttp import web
+
+    from adapters.http import build_web_app
+    from adapters.slack.server import SlackServer
+    from bot.bootstrap import build
+    from bot.config import load_settings
+
+    async def main() -> None:
+        settings = load_settings(
+            env={
+                "OUTPUTS_SLACK__API_BASE_URL": api_url + "/api/",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_BOT_TOKEN": TOKEN,
+                "DATABASE_URL": db_url,
+            }
+        )
+        app = await build(settings, url=db_url)
+        server = SlackServer(app, settings)
+        runner = web.AppRunner(build_web_app(app, [server]), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, HOST, 0)
+        await site.start()
+        port_q.put(runner.addresses[0][1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _spawn(target: Any, *args: Any) -> tuple[mp.process.BaseProcess, Any]:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=target, args=(q, *args), daemon=True)
+    p.start()
+    return p, q.get(timeout=60)
+
+
+# ---- the load generator
+
+
+@dataclass
+class Result:
+    name: str
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+class Load:
+    def __init__(self, base: str, make: Any) -> None:
+        self.base = base
+        self.make = make  # n → (body, content type)
+        self.n = 0
+        self.errors = 0
+
+    def _next(self) -> tuple[str, dict[str, str]]:
+        body, kind = self.make(self.n)
+        self.n += 1
+        return body, {"Content-Type": kind, **_sign(body)}
+
+    async def one(self, session: aiohttp.ClientSession, prepared: tuple[str, dict[str, str]]) -> float:
+        body, headers = prepared
+        start = time.perf_counter()
+        async with session.post(self.base + "/slack/events", data=body.encode(), headers=headers) as resp:
+            await resp.read()
+            if resp.status != 200:
+                self.errors += 1
+        return time.perf_counter() - start
+
+    async def closed_loop(self, session: aiohttp.ClientSession, total: int, workers: int) -> float:
+        prepared = [self._next() for _ in range(total)]
+        queue = iter(prepared)
+
+        async def worker() -> None:
+            for item in queue:
+                await self.one(session, item)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return total / (time.perf_counter() - start)
+
+    async def open_loop(self, session: aiohttp.ClientSession, rate: float, seconds: float) -> list[float]:
+        count = int(rate * seconds)
+        prepared = [self._next() for _ in range(count)]
+        start = time.perf_counter()
+        tasks = []
+        for i, item in enumerate(prepared):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.one(session, item)))
+        return list(await asyncio.gather(*tasks))
+
+
+def command_body(api_url: str) -> Any:
+    def make(n: int) -> tuple[str, str]:
+        form = {
+            "token": "verification_token",
+            "team_id": "T111",
+            "team_domain": "bench",
+            "channel_id": CHANNEL,
+            "channel_name": "bench",
+            "user_id": "UOWNER",
+            "user_name": "owner",
+            "command": "/outputs",
+            "text": "help",
+            "response_url": f"{api_url}/respond/bench",
+            "trigger_id": f"{n}.1.x",
+        }
+        return urlencode(form), "application/x-www-form-urlencoded"
+
+    return make
+
+
+def reaction_body(offset: int) -> Any:
+    def make(n: int) -> tuple[str, str]:
+        k = offset + n
+        payload = {
+            "token": "verification_token",
+            "team_id": "T111",
+            "api_app_id": "A111",
+            "event": {
+                "type": "reaction_added",
+                "user": "UTAGGER",
+                "item": {"type": "message", "channel": CHANNEL, "ts": _message_ts(k)},
+                "reaction": "white_check_mark",
+                "item_user": "UAUTHOR",
+                "event_ts": f"{TS0 + k}.000900",
+            },
+            "type": "event_callback",
+            "event_id": f"Ev{k:08d}",
+            "event_time": TS0 + k,
+        }
+        return json.dumps(payload), "application/json"
+
+    return make
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def measure(name: str, load: Load, args: argparse.Namespace, drain: Any) -> Result:
+    """Latency first, on a quiet server at the steady rate; then the closed-loop burst. The
+    work behind the acks is let finish (`drain`) before each phase."""
+    connector = aiohttp.TCPConnector(limit=args.concurrency * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for _ in range(args.warmup):
+            await load.one(session, load._next())
+        await drain(load.n)
+        latencies = await load.open_loop(session, args.rate, args.seconds)
+        await drain(load.n)
+        throughput = await load.closed_loop(session, args.requests, args.concurrency)
+        await drain(load.n)
+    return Result(name, throughput, _pct(latencies, 0.50), _pct(latencies, 0.99), load.errors)
+
+
+async def setup_charter(base: str, base_api: str) -> None:
+    body = urlencode(
+        {
+            "team_id": "T111",
+            "channel_id": CHANNEL,
+            "user_id": "UOWNER",
+            "command": "/outputs",
+            "text": 'type add solution "Solved" emoji=white_check_mark',
+            "response_url": f"{base_api}/respond/setup",
+            "trigger_id": "0.0.x",
+        }
+    )
+    async with aiohttp.ClientSession() as session:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **_sign(body)}
+        async with session.post(base + "/slack/events", data=body.encode(), headers=headers) as resp:
+            assert resp.status == 200, resp.status
+    await asyncio.sleep(1.0)
+
+
+async def run(args: argparse.Namespace, api_url: str, targets: tuple[str, str], db_url: str) -> list[Result]:
+    bare, outputs = targets
+    await setup_charter(outputs, api_url)
+
+    async def pause(_: int) -> None:
+        await asyncio.sleep(args.pause)
+
+    async def deliverables(sent: int) -> None:
+        await wait_for_deliverables(db_url, sent)
+
+    commands = command_body(api_url)
+    results = [await measure("(a) bare bolt: verify + ack a command", Load(bare, commands), args, pause)]
+    results.append(await measure("(b) Outputs: /outputs help", Load(outputs, commands), args, pause))
+    reactions = Load(outputs, reaction_body(0))
+    results.append(await measure("(c) Outputs: reaction_added -> deliverable", reactions, args, deliverables))
+    return results
+
+
+def report(results: list[Result], args: argparse.Namespace, db: str, done: tuple[int, int, float]) -> None:
+    base = results[0].throughput
+    print(
+        f"ack path, {args.requests} requests x {args.concurrency} workers; {args.rate:.0f} req/s for "
+        f"{args.seconds:.0f} s; database {db}; cpus {os.cpu_count()}"
+    )
+    print(f"{'target':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs (a)':>7} {'non-200':>8}")
+    for r in results:
+        print(
+            f"{r.name:44} {r.throughput:8.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.throughput / base:7.2f} "
+            f"{r.errors:8d}"
+        )
+    help_, react = results[1], results[2]
+    print(
+        "goals: (b), (c) >= 0.70 x (a) req/s; command ack p99 <= 250 ms; event ack p99 <= 100 ms at 200 req/s"
+    )
+    print(
+        f"  (b)/(a) = {help_.throughput / base:.2f} {'met' if help_.throughput >= 0.7 * base else 'MISSED'};"
+        f"  (c)/(a) = {react.throughput / base:.2f} {'met' if react.throughput >= 0.7 * base else 'MISSED'};"
+        f"  command p99 {help_.p99_ms:.1f} ms {'met' if help_.p99_ms <= 250 else 'MISSED'};"
+        f"  event p99 {react.p99_ms:.1f} ms {'met' if react.p99_ms <= 100 else 'MISSED'}"
+    )
+    recorded, sent, _ = done
+    print(f"deliverables recorded by (c): {recorded} of {sent} reactions sent")
+
+
+async def wait_for_deliverables(db_url: str, sent: int, limit: float = 120.0) -> tuple[int, int, float]:
+    """Poll until every reaction became a deliverable (or nothing moved for 5 s, or `limit`)."""
+    from storage.database import Database
+
+    db = Database(db_url)
+    start = time.perf_counter()
+    last, last_change = -1, start
+    try:
+        while True:
+            async with db.engine.connect() as conn:
+                n = int((await conn.exec_driver_sql("SELECT count(*) FROM deliverables")).scalar_one())
+            now = time.perf_counter()
+            if n != last:
+                last, last_change = n, now
+            if n >= sent or now - last_change > 5 or now - start > limit:
+                return n, sent, last_change - start
+            await asyncio.sleep(0.2)
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--quick", action="store_true", help="500 requests, 3 s at the rate")
+    args = parser.parse_args()
+    if args.quick:
+        args.requests, args.seconds, args.pause = 500, 3.0, 1.0
+    messages = args.warmup + args.requests + int(args.rate * args.seconds) + 10
+
+    from storage.database import migrate
+
+    tmp = tempfile.TemporaryDirectory()
+    db_url = os.environ.get("OUTPUTS_BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    shown = db_url.split("://", 1)[0]
+    if shown.startswith("postgres"):
+        from storage.database import Database
+
+        async def empty() -> None:
+            await migrate(db_url)
+            d = Database(db_url)
+            async with d.engine.begin() as conn:
+                await conn.exec_driver_sql(
+                    "DELETE FROM taggings; DELETE FROM deliverables; DELETE FROM charter_versions;"
+                    " DELETE FROM charters; DELETE FROM channels; DELETE FROM once_markers"
+                )
+            await d.dispose()
+
+        asyncio.run(empty())
+    else:
+        asyncio.run(migrate(db_url))
+    procs = []
+    try:
+        fake, api_url = _spawn(_fake_slack, messages)
+        procs.append(fake)
+        bare_p, bare_port = _spawn(_bare_bolt, api_url)
+        procs.append(bare_p)
+        out_p, out_port = _spawn(_outputs, api_url, db_url)
+        procs.append(out_p)
+        targets = (f"http://{HOST}:{bare_port}", f"http://{HOST}:{out_port}")
+        results = asyncio.run(run(args, api_url, targets, db_url))
+        sent = args.warmup + args.requests + int(args.rate * args.seconds)
+        report(results, args, shown, asyncio.run(wait_for_deliverables(db_url, sent)))
+    finally:
+        for p in procs:
+            p.terminate()
+            p.join(10)
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
