@@ -103,14 +103,8 @@ async def due(
     exactly one taker have it.
     """
     out = []
-    runs = await services.repo.digest_runs()
-    stale = now - timedelta(seconds=lease_seconds) if lease_seconds is not None else None
-    last_end: dict[tuple[str, str, str], datetime] = {}
-    for r in runs:
-        if stale is not None and r.status == "claimed" and r.claimed_at < stale:
-            continue
-        k = (r.channel.platform, r.channel.workspace_id, r.channel.channel_id)
-        last_end[k] = max(last_end.get(k, r.period_end), r.period_end)
+    live_after = now - timedelta(seconds=lease_seconds) if lease_seconds is not None else None
+    last_end = await services.repo.last_digest_ends(live_after)
     if charters is None:
         charters = await services.repo.list_charters()
     for charter in charters:
@@ -123,8 +117,7 @@ async def due(
         period = last_closed(charter.schedule, charter.tz, now)
         if charter.is_paused(period.end.astimezone(charter.tz).date()):
             continue
-        k = (charter.channel.platform, charter.channel.workspace_id, charter.channel.channel_id)
-        previous = last_end.get(k)
+        previous = last_end.get(charter.channel)
         if previous is not None and previous >= period.end:
             continue
         if charter.created_at is not None and period.end <= charter.created_at:
@@ -220,6 +213,7 @@ async def _finish(
         message_id=message_id,
         error=None if error is None else error[:500],
     )
+    services.observer.digest_finished(charter.channel.platform, status)
     return Outcome(charter, period, status, message_id, error, text, digest)
 
 

@@ -177,6 +177,14 @@ class Repository(Protocol):
         message_id: str | None = None,
         error: str | None = None,
     ) -> None: ...
+    async def last_digest_ends(self, live_after: datetime | None = None) -> dict[ChannelKey, datetime]:
+        """Per channel, the newest period end that has a digest run (sent, failed or claimed).
+
+        With `live_after`, a run still `claimed` at or before that time (a dead replica's
+        lease) does not count. One aggregate statement, whatever the history.
+        """
+        ...
+
     async def digest_runs(
         self, platform: str | None = None, workspace_id: str | None = None
     ) -> list[DigestRun]: ...

@@ -132,6 +132,19 @@ class DigestStore(Store):
             if not (await s.execute(stmt)).rowcount:  # type: ignore[attr-defined]
                 raise LookupError(f"no digest run for {channel.channel_id} ending {period_end}")
 
+    async def last_digest_ends(self, live_after: datetime | None = None) -> dict[ChannelKey, datetime]:
+        r = DigestRunRow
+        stmt = sa.select(r.platform, r.workspace_id, r.channel_id, sa.func.max(r.period_end)).group_by(
+            r.platform, r.workspace_id, r.channel_id
+        )
+        if live_after is not None:
+            stmt = stmt.where(sa.or_(r.status != "claimed", r.claimed_at > live_after))
+        async with self.db.session() as s, s.begin():
+            rows = (await s.execute(stmt)).all()
+        return {
+            ChannelKey(platform=p, workspace_id=w, channel_id=c): end for p, w, c, end in rows
+        }
+
     async def digest_runs(
         self, platform: str | None = None, workspace_id: str | None = None
     ) -> list[DigestRun]:
