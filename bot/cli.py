@@ -42,7 +42,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database schema to the latest version (Alembic)")
 
     s = sub.add_parser("digest", help="compute and post the digests that are due")
-    s.add_argument("--channel", metavar="ID", help="only this channel, its current period, now")
+    s.add_argument(
+        "--channel",
+        metavar="ID",
+        help="only this channel: its due digest through the claim, or else its current period so far, now",
+    )
     s.add_argument(
         "--dry-run", action="store_true", help="print the digests without posting or recording them"
     )
@@ -221,6 +225,8 @@ async def _digest_post(app: Any, channel: str | None) -> int:
             outcomes = await post_due(
                 services, poster, now, lease_seconds=lease, fanout=fanout, channel_id=channel
             )
+            if not outcomes:  # nothing due: the channel's digest of the period so far, now
+                return await _post_current(app, poster, channel)
         else:
             report = await run_pass(services, poster, now, fanout=fanout, lease_seconds=lease)
             outcomes, others = report.digests, report.nudges + report.rollups
@@ -239,6 +245,32 @@ async def _digest_post(app: Any, channel: str | None) -> int:
     if not outcomes:
         print("No digest is due.", file=sys.stderr)
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+async def _post_current(app: Any, poster: Any, channel: str) -> int:
+    """SPEC: `digest --channel ID` posts that channel's digest now. With no closed period
+    waiting, that is the current period so far (like `digest post`), outside the claims."""
+    from bot.charter import Schedule
+    from bot.digests import as_reply, compute
+    from bot.periods import period_at
+
+    failed = False
+    for c in await app.repo.list_charters():
+        if c.channel.channel_id != channel:
+            continue
+        if c.channel.platform not in poster.platforms:
+            print(f"{c.channel.platform}/{channel}: that platform is not configured", file=sys.stderr)
+            failed = True
+            continue
+        period = period_at(c.schedule or Schedule(), c.tz, datetime.now(UTC))
+        try:
+            message_id = await poster.post(as_reply(await compute(app.engine.services, c, period)), c.channel)
+        except Exception as exc:  # reported, like any platform error
+            print(f"{c.channel.platform}/{channel}: failed: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        print(f"{c.channel.platform}/{channel}: current period posted ({message_id})", file=sys.stderr)
+    return 1 if failed else 0
 
 
 class _Nowhere:

@@ -55,3 +55,21 @@ def test_cron_digest_posts_once_and_status_lists_the_runs(tmp_path, monkeypatch,
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("period end (UTC)") and len(lines) == 3
     assert all("sent, late" in line and "console/console/" in line for line in lines[1:])
+
+
+def test_digest_for_a_channel_with_nothing_due_posts_its_current_period(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    for k in [k for k in __import__("os").environ if k.startswith("OUTPUTS_")]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("OUTPUTS_DATABASE__URL", url)
+    monkeypatch.chdir(tmp_path)
+    seed(url)
+    assert main(["digest", "--channel", "support"]) == 0  # the due one, through the claim
+    capsys.readouterr()
+    assert main(["digest", "--channel", "support"]) == 0  # nothing due: the period so far, now
+    out = capsys.readouterr()
+    assert "[console #support]" in out.out and "Posted late" not in out.out
+    assert "current period posted" in out.err
+    assert main(["digest", "--status"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2  # still one claimed run: manual posts aren't runs
+    assert main(["digest", "--channel", "nope"]) == 1
