@@ -103,6 +103,8 @@ async def tag(
     )
     d, created = await ctx.repo.capture(new)
     assert d.id is not None
+    if created:
+        ctx.services.observer.deliverable_captured(ctx.key.platform, ot.key, via.value)
     await ctx.repo.add_tagging(d.id, ctx.actor.user_id, via.value, emoji)
     if not created:
         d = await _rejoin(ctx, ot, d, values)

@@ -10,6 +10,7 @@ from bot.access import can_own
 from bot.charter import ChannelKey, Charter, Schedule
 from bot.events import Actor, Audience, Outbound, Reply
 from bot.i18n import Translator, translator
+from bot.observe import Observers
 from bot.ports import ChannelInfo, Clock, Gateway, Repository
 
 
@@ -36,6 +37,8 @@ class Services:
     # Told when a channel's charter or its workspace's roll-up channel changed, so that a
     # running scheduler rebuilds its jobs at once (other replicas catch up by resyncing).
     charter_changed: Callable[[ChannelKey], None] = _unheard
+    # Told what happened (captures, digests, scheduler lag), for metrics; see bot.observe.
+    observer: Observers = field(default_factory=Observers)
 
 
 @dataclass

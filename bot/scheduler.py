@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -143,6 +144,7 @@ class Scheduler:
         self.passes = 0
 
     async def start(self) -> None:
+        self.aps.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         self.aps.start()
         self.services.charter_changed = self._charter_changed
         await self.resync()
@@ -200,6 +202,12 @@ class Scheduler:
                 self._alarm, trigger, args=job_id.split("|"), id=job_id, replace_existing=True
             )
             self._jobs[job_id] = fingerprint
+
+    def _submitted(self, event: JobSubmissionEvent) -> None:
+        # How late the alarm clock rang: a busy event loop or a long pass shows here first.
+        if event.scheduled_run_times:
+            lag = datetime.now(UTC) - min(event.scheduled_run_times)
+            self.services.observer.scheduler_lag(max(0.0, lag.total_seconds()))
 
     def job_ids(self) -> list[str]:
         return sorted(self._jobs)
