@@ -7,6 +7,7 @@ from datetime import date, time
 
 from pydantic import ValidationError
 
+from bot.capture import unknown_type
 from bot.charter import (
     EMOJI_RE,
     FIELD_RE,
@@ -192,14 +193,7 @@ async def type_remove(ctx: Ctx, args: Args) -> None:
     key = args.words[0].lower()
     c = base(ctx)
     if c.type(key) is None:
-        declared = ", ".join(f"`{t.key}`" for t in c.types) or ctx.t("(none)")
-        ctx.say(
-            ctx.t(
-                "`{key}` is not an output type of this channel. Declared types: {types}.",
-                key=escape(key),
-                types=declared,
-            )
-        )
+        unknown_type(ctx, c, key)
         return
     types = [t.model_dump() for t in c.types if t.key != key]
     if await save(ctx, {"types": types}, f"type remove {key}"):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.charter import ChannelKey, Charter, OutputType
 from bot.cli import main
@@ -30,13 +33,18 @@ def seed(url: str) -> None:
     asyncio.run(go())
 
 
-def test_cron_digest_posts_once_and_status_lists_the_runs(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def seeded(tmp_path, monkeypatch):
+    """Two console charters three weeks old, in a database the CLI finds by environment."""
     url = f"sqlite:///{tmp_path / 'o.db'}"
-    for k in [k for k in __import__("os").environ if k.startswith("OUTPUTS_")]:
+    for k in [k for k in os.environ if k.startswith("OUTPUTS_")]:
         monkeypatch.delenv(k)
     monkeypatch.setenv("OUTPUTS_DATABASE__URL", url)
     monkeypatch.chdir(tmp_path)
     seed(url)
+
+
+def test_cron_digest_posts_once_and_status_lists_the_runs(seeded, capsys):
     assert main(["digest", "--status"]) == 0
     assert "No digest has been posted yet." in capsys.readouterr().out
 
@@ -57,13 +65,7 @@ def test_cron_digest_posts_once_and_status_lists_the_runs(tmp_path, monkeypatch,
     assert all("sent, late" in line and "console/console/" in line for line in lines[1:])
 
 
-def test_digest_for_a_channel_with_nothing_due_posts_its_current_period(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'o.db'}"
-    for k in [k for k in __import__("os").environ if k.startswith("OUTPUTS_")]:
-        monkeypatch.delenv(k)
-    monkeypatch.setenv("OUTPUTS_DATABASE__URL", url)
-    monkeypatch.chdir(tmp_path)
-    seed(url)
+def test_digest_for_a_channel_with_nothing_due_posts_its_current_period(seeded, capsys):
     assert main(["digest", "--channel", "support"]) == 0  # the due one, through the claim
     capsys.readouterr()
     assert main(["digest", "--channel", "support"]) == 0  # nothing due: the period so far, now
