@@ -6,9 +6,10 @@ deliverables (default 100) spread over the current period and the 7 before it, t
 computes every channel's digest the way the scheduler does: the charter read with
 `repo.get_charter`, its last closed period, then `bot.digest.build_digest`.
 
-Variant "1M": the same channels after `--history` more deliverables (default 1,000,000)
-of older periods, spread over ~5 years, mostly complete. The indexes should keep the
-per-channel cost flat.
+Variant "1M", in a second database: the same rows plus `--history` more deliverables
+(default 1,000,000) of older periods, spread over ~5 years, mostly complete. The indexes
+should keep the per-channel cost flat. The two variants' passes are interleaved, so that
+other work on the machine hits both alike, and the figures come from the fastest pass.
 
 Printed per database x variant: channels, deliverables, total seconds, ms per channel
 (mean, p95), SQL statements per channel digest (mean, max), transactions and pool
@@ -20,9 +21,9 @@ statements are printed once per database (1M variant).
     .venv/bin/python -m bench.digest_scale --quick --db sqlite
 
 PostgreSQL: `--pg-url` names a database to connect to as an administrator (default
-postgresql://postgres@127.0.0.1:5432/test); the bench creates its own database
-(`--pg-db`, default outputs_bench) next to it and drops it at the end. SQLite runs on a
-temporary file that is deleted at the end.
+postgresql://postgres@127.0.0.1:5432/test); the bench creates its own databases
+(`--pg-db`, default outputs_bench, and outputs_bench_history) next to it and drops them at
+the end. SQLite runs on temporary files that are deleted at the end.
 """
 
 from __future__ import annotations
@@ -386,34 +387,32 @@ class Run:
         return value / self.channels
 
 
-async def measure(
-    repo: SqlRepository, counters: Counters, channels: list[Channel], repeat: int
-) -> list[Pass]:
-    for ch in channels[: min(50, len(channels))]:  # warm caches: compiled SQL, prepared statements
+async def warm_up(repo: SqlRepository, channels: list[Channel]) -> None:
+    for ch in channels[: min(50, len(channels))]:  # compiled SQL cache, prepared statements, pool
         await one_digest(repo, ch)
+
+
+async def one_pass(repo: SqlRepository, counters: Counters, channels: list[Channel]) -> Pass:
     clock = time.perf_counter
-    passes = []
-    for _ in range(repeat):
-        per_ms: list[float] = []
-        charter_s: list[float] = []
-        stmts: list[int] = []
-        control = txns = checkouts = produced = rows = 0
-        start, cpu_start = clock(), time.process_time()
-        for ch in channels:
-            counters.reset()
-            t0 = clock()
-            shown, used = await one_digest(repo, ch, charter_s)
-            produced, rows = produced + shown, rows + used
-            per_ms.append((clock() - t0) * 1000)
-            stmts.append(counters.statements)
-            control += counters.control
-            txns += counters.transactions
-            checkouts += counters.checkouts
-        seconds, cpu = clock() - start, time.process_time() - cpu_start
-        charter_ms = [x * 1000 for x in charter_s]
-        passes.append(Pass(seconds, cpu, per_ms, charter_ms, stmts, control, txns, checkouts, produced, rows,
-                           os.getloadavg()[0]))
-    return passes
+    per_ms: list[float] = []
+    charter_s: list[float] = []
+    stmts: list[int] = []
+    control = txns = checkouts = produced = rows = 0
+    start, cpu_start = clock(), time.process_time()
+    for ch in channels:
+        counters.reset()
+        t0 = clock()
+        shown, used = await one_digest(repo, ch, charter_s)
+        produced, rows = produced + shown, rows + used
+        per_ms.append((clock() - t0) * 1000)
+        stmts.append(counters.statements)
+        control += counters.control
+        txns += counters.transactions
+        checkouts += counters.checkouts
+    seconds, cpu = clock() - start, time.process_time() - cpu_start
+    charter_ms = [x * 1000 for x in charter_s]
+    return Pass(seconds, cpu, per_ms, charter_ms, stmts, control, txns, checkouts, produced, rows,
+                os.getloadavg()[0])
 
 
 # --------------------------------------------------------------------------- query plans
@@ -516,53 +515,81 @@ async def pg_target(admin_url: str, dbname: str) -> BenchDb:
     return BenchDb("postgres", admin.set(database=dbname).render_as_string(hide_password=False), drop)
 
 
-def progress(name: str, what: str, passes: list[Pass]) -> None:
-    times = ", ".join(f"{p.seconds:.2f}" for p in passes)
-    loads = ", ".join(f"{p.load:.1f}" for p in passes)
-    print(f"[{name}] {what}: passes {times} s (load average {loads})", flush=True)
+@dataclass
+class Loaded:
+    """One variant's database, filled and instrumented."""
+
+    variant: str
+    target: BenchDb
+    db: Database
+    repo: SqlRepository
+    counters: Counters
+    channels: list[Channel]
+    deliverables: int = 0
+    load_s: float = 0.0
+    plans: str = ""
+    passes: list[Pass] = field(default_factory=list)
 
 
-async def bench_one(target: BenchDb, args: argparse.Namespace) -> tuple[list[Run], str, str]:
+async def fill(target: BenchDb, variant: str, args: argparse.Namespace) -> Loaded:
+    """The small data set, plus the history for the history variant; the same seed for both."""
     rng = random.Random(SEED)
     channels = make_channels(args.channels, rng)
-    runs: list[Run] = []
+    await migrate(target.url)
+    db = Database(target.url)
+    v = Loaded(variant, target, db, SqlRepository(db), instrument(db), channels)
+    t = time.perf_counter()
+    await load_charters(db, channels)
+    v.deliverables = await load_deliverables(db, recent_rows(channels, args.per_channel, rng))
+    print(f"[{target.name} {variant}] loaded {len(channels):,} charters and {v.deliverables:,} deliverables "
+          f"in {time.perf_counter() - t:.1f} s", flush=True)
+    if variant != "small":
+        t2 = time.perf_counter()
+        older = history_rows(channels, args.history, args.history_drafts, random.Random(SEED + 1))
+        n = await load_deliverables(db, older)
+        took = time.perf_counter() - t2
+        print(f"[{target.name} {variant}] loaded {n:,} history deliverables in {took:.1f} s "
+              f"({n / took:,.0f} rows/s)", flush=True)
+        v.deliverables += n
+    await analyze(db)
+    v.load_s = time.perf_counter() - t
+    v.plans = await plans(db, v.repo, v.counters, channels[0])
+    return v
+
+
+async def bench_one(name: str, args: argparse.Namespace) -> list[Loaded]:
+    """Both variants side by side, their passes interleaved: others' load hits both alike."""
+    variants = ["small"]
+    if args.history:
+        variants.append("1M" if args.history == 1_000_000 else f"+{args.history:,}")
+    loaded: list[Loaded] = []
     try:
-        await migrate(target.url)
-        db = Database(target.url)
-        try:
-            repo = SqlRepository(db)
-            counters = instrument(db)
-            t = time.perf_counter()
-            await load_charters(db, channels)
-            small_n = await load_deliverables(db, recent_rows(channels, args.per_channel, rng))
-            await analyze(db)
-            load_small = time.perf_counter() - t
-            print(f"[{target.name}] loaded {len(channels):,} charters and {small_n:,} deliverables "
-                  f"in {load_small:.1f} s", flush=True)
-            small_plans = await plans(db, repo, counters, channels[0])
-            passes = await measure(repo, counters, channels, args.repeat)
-            progress(target.name, "small", passes)
-            runs.append(Run(target.name, "small", len(channels), small_n, load_small, passes))
-            big_plans = small_plans
-            if args.history > 0:
-                t = time.perf_counter()
-                older = history_rows(channels, args.history, args.history_drafts, rng)
-                hist_n = await load_deliverables(db, older)
-                await analyze(db)
-                load_big = time.perf_counter() - t
-                print(f"[{target.name}] loaded {hist_n:,} history deliverables in {load_big:.1f} s "
-                      f"({hist_n / load_big:,.0f} rows/s)", flush=True)
-                big_plans = await plans(db, repo, counters, channels[0])
-                passes = await measure(repo, counters, channels, args.repeat)
-                progress(target.name, "with history", passes)
-                assert passes[0].produced == runs[0].passes[0].produced, "history leaked into the period"
-                variant = "1M" if args.history == 1_000_000 else f"+{args.history:,}"
-                runs.append(Run(target.name, variant, len(channels), small_n + hist_n, load_big, passes))
-        finally:
-            await db.dispose()
+        for k, variant in enumerate(variants):
+            if name == "sqlite":
+                target = await sqlite_target()
+            else:
+                target = await pg_target(args.pg_url, args.pg_db + ("_history" if k else ""))
+            try:
+                loaded.append(await fill(target, variant, args))
+            except BaseException:
+                await target.cleanup()
+                raise
+        for v in loaded:
+            await warm_up(v.repo, v.channels)
+        for _ in range(args.repeat):
+            for v in loaded:
+                v.passes.append(await one_pass(v.repo, v.counters, v.channels))
+        for v in loaded:
+            times = ", ".join(f"{p.seconds:.2f}" for p in v.passes)
+            loads = ", ".join(f"{p.load:.1f}" for p in v.passes)
+            print(f"[{name} {v.variant}] passes {times} s (load average {loads})", flush=True)
+        shown = {v.passes[0].produced for v in loaded}
+        assert len(shown) == 1, "the history variant's digests differ: history leaked into the period"
     finally:
-        await target.cleanup()
-    return runs, small_plans, big_plans
+        for v in loaded:
+            await v.db.dispose()
+            await v.target.cleanup()
+    return loaded
 
 
 # --------------------------------------------------------------------------- report
@@ -635,7 +662,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=5, help="measured passes over every channel (default 5)")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test",
                    help="an administrator connection; the bench creates its own database next to it")
-    p.add_argument("--pg-db", default="outputs_bench", help="the database it creates and drops")
+    p.add_argument("--pg-db", default="outputs_bench",
+                   help="the database it creates and drops (and the same name + _history)")
     args = p.parse_args(argv)
     if args.quick:
         args.channels = max(1, args.channels // 10)
@@ -654,16 +682,15 @@ async def main(argv: list[str] | None = None) -> int:
     for name in ("sqlite", "postgres"):
         if args.db not in (name, "both"):
             continue
-        target = await sqlite_target() if name == "sqlite" else await pg_target(args.pg_url, args.pg_db)
-        got, small_plans, big_plans = await bench_one(target, args)
-        runs += got
-        variant = runs[-1].variant
-        if plan_shape(small_plans) == plan_shape(big_plans):
-            shown.append(f"{name}: query plans of channel 0's digest, {variant} variant "
-                         f"(the small variant's have the same shape):\n{big_plans}")
+        loaded = await bench_one(name, args)
+        runs += [Run(name, v.variant, args.channels, v.deliverables, v.load_s, v.passes) for v in loaded]
+        last, first = loaded[-1], loaded[0]
+        if plan_shape(first.plans) == plan_shape(last.plans):
+            shown.append(f"{name}: query plans of channel 0's digest, {last.variant} variant "
+                         f"(the small variant's have the same shape):\n{last.plans}")
         else:
-            shown.append(f"{name}: query plans of channel 0's digest, {variant} variant:\n{big_plans}\n"
-                         f"{name}: the small variant's differ:\n{small_plans}")
+            shown.append(f"{name}: query plans of channel 0's digest, {last.variant} variant:\n{last.plans}\n"
+                         f"{name}: the small variant's differ:\n{first.plans}")
     print()
     print("\n\n".join(shown))
     report(runs)
