@@ -1,36 +1,110 @@
-"""The one aiohttp application: platform routes, `/healthz`."""
+"""The one aiohttp application: platform routes, `/healthz`, `/metrics`.
+
+A middleware gives every request an id for the logs (`X-Request-Id`, taken from the
+request when it carries a sane one) and, for the platforms' routes, counts it by platform,
+kind and status and times its answer (the ack). Adapters name the kind more precisely
+with `label()` (a slash command, an event type, an activity type).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
+from adapters.metrics import Metrics
 from adapters.platform import PlatformServer
+from bot import logs
 from bot.bootstrap import App
 from storage.database import SchemaBehind, ensure_current
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("outputs_app", App)
+METRICS_KEY = web.AppKey("outputs_metrics", Metrics)
+# aiohttp 3.12+ wants typed request keys; older ones take a string.
+KIND: Any = web.RequestKey("outputs_kind", str) if hasattr(web, "RequestKey") else "outputs_kind"
+HEALTH_TIMEOUT_SECONDS = 5.0
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# path prefix → platform; anything else (health, metrics) is not a platform request.
+PLATFORM_PATHS = (("/slack/", "slack"), ("/api/messages", "teams"))
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def label(request: web.Request, kind: str) -> None:
+    """Name what a platform request is, for `outputs_requests_total{kind=…}`."""
+    request[KIND] = kind
+
+
+def platform_of(path: str) -> str | None:
+    return next((name for prefix, name in PLATFORM_PATHS if path.startswith(prefix)), None)
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    given = request.headers.get("X-Request-Id", "")
+    request_id = given if _REQUEST_ID.match(given) else logs.new_request_id()
+    logs.bind(request_id=request_id)  # this request's task only: aiohttp runs one per request
+    platform = platform_of(request.path)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = request_id
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        seconds = time.perf_counter() - started
+        if platform is not None:
+            kind = request.get(KIND) or request.path.rsplit("/", 1)[-1] or "unknown"
+            request.app[METRICS_KEY].request(platform, kind, status, seconds)
+            # the one line per platform request: what and how it went, never the payload
+            log.info("%s %s: %d in %.1f ms", platform, kind, status, seconds * 1000)
+        else:
+            log.debug("%s %s: %d in %.1f ms", request.method, request.path, status, seconds * 1000)
 
 
 async def healthz(request: web.Request) -> web.Response:
     """Up, database reachable and migrated: 200; anything else: 503 with the reason."""
     app = request.app[APP_KEY]
     try:
-        await ensure_current(app.db)
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            await ensure_current(app.db)
     except SchemaBehind as exc:
         return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
+    except TimeoutError:
+        log.warning("health check: the database did not answer within %g s", HEALTH_TIMEOUT_SECONDS)
+        return web.json_response({"status": "unavailable", "database": "no answer"}, status=503)
     except Exception as exc:  # an unreachable database is exactly what this endpoint reports
         log.warning("health check: database unreachable: %s", type(exc).__name__)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok"})
 
 
-def build_web_app(app: App, servers: list[PlatformServer]) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+async def metrics(request: web.Request) -> web.Response:
+    m = request.app[METRICS_KEY]
+    return web.Response(body=m.exposition(), headers={"Content-Type": m.content_type})
+
+
+def build_web_app(
+    app: App, servers: list[PlatformServer], metrics_: Metrics | None = None
+) -> web.Application:
+    """The server for `app`; its metrics (a fresh registry unless given) observe the engine too."""
+    m = metrics_ or Metrics()
+    app.engine.services.observer.attach(m)
+    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[observe])
     web_app[APP_KEY] = app
+    web_app[METRICS_KEY] = m
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
     for server in servers:
         server.add_routes(web_app)
     return web_app

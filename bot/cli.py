@@ -1,9 +1,10 @@
-"""`outputs-bot`: serve, shell, migrate, digest, charter, export."""
+"""`outputs-bot`: serve, shell, migrate, digest, charter, export, config check."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
@@ -63,6 +64,15 @@ def parser() -> argparse.ArgumentParser:
     )
     csub.add_parser("export", help="print every charter as TOML, ready for `charter apply`")
 
+    s = sub.add_parser("config", help="the configuration as Outputs reads it")
+    csub = s.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    csub.add_parser(
+        "check",
+        help="print every setting (secrets masked), what each platform still needs, and whether "
+        "the database is reachable and migrated; exit 1 when the database is not usable or no "
+        "platform can be served",
+    )
+
     s = sub.add_parser("export", help="print deliverables as CSV or JSON")
     s.add_argument("--format", choices=("csv", "json"), default="json")
     s.add_argument("--channel", metavar="ID", help="only this channel")
@@ -82,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"outputs-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from bot.logs import configure_for
+
+    configure_for(settings)
     handlers: dict[str, Callable[[Settings, Any], Coroutine[Any, Any, int]]] = {
         "serve": serve,
         "shell": shell,
@@ -89,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "digest": digest,
         "charter": charter,
         "export": export,
+        "config": config,
     }
     try:
         return asyncio.run(handlers[args.command](settings, args))
@@ -110,9 +124,17 @@ async def serve(settings: Settings, args: Any) -> int:
 
 
 async def migrate(settings: Settings, args: Any) -> int:
+    from storage.database import Database, schema_status
     from storage.database import migrate as run_migrations
 
-    await run_migrations(settings.database.url)
+    db = Database(settings.database.url)
+    try:
+        before, head = await schema_status(db)
+        await run_migrations(db)
+    finally:
+        await db.dispose()
+    if before != head:
+        print(f"Database upgraded from revision {before or '(empty)'} to {head}.")
     print("Database is up to date.")
     return 0
 
@@ -327,6 +349,15 @@ async def charter(settings: Settings, args: Any) -> int:
 def _same(a: Any, b: Any) -> bool:
     ignore = {"version", "created_at", "updated_at", "updated_by"}
     return bool(a.model_dump(exclude=ignore) == b.model_dump(exclude=ignore))
+
+
+async def config(settings: Settings, args: Any) -> int:
+    from bot.config_check import check
+
+    source = args.config or os.environ.get("OUTPUTS_CONFIG") or ""
+    if not source and Path("config.toml").is_file():
+        source = "config.toml"
+    return await check(settings, sys.stdout, str(Path(source).resolve()) if source else "")
 
 
 async def export(settings: Settings, args: Any) -> int:

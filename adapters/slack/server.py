@@ -26,8 +26,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.directory import Directory
+from adapters.slack.directory import Directory, api_error
 from adapters.slack.handlers import Handlers, Work, retry_handlers
+from adapters.slack.observed import observed, request_seen
 from adapters.slack.poster import SlackPoster
 from bot.bootstrap import App
 from bot.config import Settings
@@ -62,6 +63,10 @@ def install_redaction() -> None:
     for handler in targets:
         if not any(isinstance(f, RedactTokens) for f in handler.filters):
             handler.addFilter(redact)
+
+
+class SocketModeUnavailable(RuntimeError):
+    """Slack would not open a Socket Mode connection (refused app token, Slack unreachable)."""
 
 
 class SlackServer:
@@ -104,7 +109,7 @@ class SlackServer:
             token=token,
             base_url=self.api_base_url,
             session=self.session,
-            retry_handlers=retry_handlers(),
+            retry_handlers=observed(retry_handlers(), self.app.engine.services.observer),
         )
 
     def _oauth_app(self, secret: str | None) -> AsyncApp:
@@ -178,6 +183,7 @@ class SlackServer:
         except Exception as exc:  # undecodable or unparsable: Slack never sends these
             log.info("unreadable request on /slack/events: %s", type(exc).__name__)
             return web.Response(status=400, text="malformed request")
+        request_seen(request, bolt_request.body)  # metrics kind, log context
         try:
             response = await self.bolt.async_dispatch(bolt_request)
         except Exception:
@@ -204,6 +210,19 @@ class SlackServer:
             self.socket = AsyncSocketModeHandler(
                 self.bolt, app_token.get_secret_value(), web_client=self.client
             )
+            # The first URL is asked for here, so a refused app token or an unreachable Slack
+            # stops `serve` with the reason; slack-sdk would retry it forever in silence.
+            # Reconnections (Slack's `disconnect` requests, a dropped link) stay slack-sdk's.
+            try:
+                opened = await self.client.apps_connections_open(app_token=app_token.get_secret_value())
+            except Exception as exc:
+                await self.socket.close_async()
+                self.socket = None
+                raise SocketModeUnavailable(
+                    f"Socket Mode: apps.connections.open at {self.api_base_url} failed ({api_error(exc)}). "
+                    "SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write."
+                ) from None
+            self.socket.client.wss_uri = str(opened["url"])
             await self.socket.connect_async()
 
     async def stop(self) -> None:

@@ -27,6 +27,9 @@ from botbuilder.schema import Activity
 from msrest.serialization import Model
 from urllib3.util.retry import Retry
 
+from adapters.teams import observed
+from bot.observe import Observer
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 512 * 1024
@@ -53,15 +56,18 @@ def connector_retry() -> Retry:
     return retry
 
 
-def configure_retries(client: Any) -> None:
+def configure_retries(client: Any, observer: Observer | None = None) -> None:
     """Give a connector client our retry policy. msrest opens the client's requests session
     (with its own policy) as soon as the client exists, so the session is replaced too."""
-    client.config.retry_policy.policy = connector_retry()
+    retry = connector_retry()
+    client.config.retry_policy.policy = retry if observer is None else observed.counted(retry, observer)
     driver = getattr(getattr(client.config.pipeline, "_sender", None), "driver", None)
     if driver is None or not hasattr(driver, "session"):
         log.warning("teams: connector client of an unknown shape; 429s will not be retried")
         return
     driver.session = requests.Session()  # the setter applies config.retry_policy
+    if observer is not None:
+        observed.watch_errors(driver.session, observer)
 
 
 def problem(body: Any) -> str | None:
@@ -87,6 +93,7 @@ def problem(body: Any) -> str | None:
 class TeamsAdapter(CloudAdapter):
     # `teams.connector_base_url`: where replies go instead of each activity's serviceUrl.
     connector_url: str = ""
+    observer: Observer | None = None  # metrics: connector errors and retries (adapters.teams.observed)
 
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
         """POST /api/messages: authenticate, run the turn, answer with the invoke's body."""
@@ -101,6 +108,7 @@ class TeamsAdapter(CloudAdapter):
             return _error(HTTPStatus.BAD_REQUEST, "body is not JSON")
         if reason := problem(body):
             return _error(HTTPStatus.BAD_REQUEST, reason)
+        observed.activity_seen(request, body)  # metrics kind, log context
         try:
             activity: Activity = Activity().deserialize(body)
         except Exception:  # msrest raises several kinds on odd shapes
@@ -119,7 +127,7 @@ class TeamsAdapter(CloudAdapter):
 
     def _create_turn_context(self, activity, claims_identity, oauth_scope, connector_client, *args):  # type: ignore[no-untyped-def]
         if connector_client is not None:
-            configure_retries(connector_client)
+            configure_retries(connector_client, self.observer)
         return super()._create_turn_context(activity, claims_identity, oauth_scope, connector_client, *args)
 
 

@@ -52,6 +52,7 @@ class TeamsServer:
         self.adapter = TeamsAdapter(auth or authentication(t))
         self.adapter.on_turn_error = on_turn_error
         self.adapter.connector_url = t.connector_base_url
+        self.adapter.observer = app.engine.services.observer
         self.refs = ConversationRefs(app.db)
         self.people = People()
         self.background = Background()
