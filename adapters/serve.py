@@ -77,8 +77,17 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
     await runner.setup()
     site = web.TCPSite(runner, settings.server.host, settings.server.port)
     await site.start()
-    for server in servers:
-        await server.start()
+    try:
+        for server in servers:
+            await server.start()
+    except Exception as exc:  # a platform that cannot start (Socket Mode refused): say why, clean up
+        log.error("a platform could not start: %s", exc)
+        print(f"outputs-bot serve: {exc}", file=sys.stderr)
+        for server in servers:
+            await server.stop()
+        await runner.cleanup()
+        await app.close()
+        return 1
     scheduler = None
     if settings.scheduler.enabled:
         scheduler = Scheduler(app.engine.services, Posters(servers), settings.scheduler)

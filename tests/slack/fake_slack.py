@@ -2,17 +2,24 @@
 
 Tests point `slack.api_base_url` at it. It can answer a method with a Slack error
 (`fail["chat.postMessage"] = "not_in_channel"`) or with 429s and Retry-After
-(`throttle["chat.postEphemeral"] = 1`). `response_url`s in payloads point at `/respond/…`.
+(`throttle["chat.postEphemeral"] = 1`; Retry-After: `retry_after` seconds, or the next of
+`retry_afters` while any are left). `response_url`s in payloads
+point at `/respond/…`.
+
+Socket Mode: `apps.connections.open` answers a `ws://` URL on this same server, where
+`/link` plays Slack's side of the WebSocket: it says `hello`, sends the envelopes a test
+hands to `envelope()`, and records each acknowledgement (`{"envelope_id": …}`) it gets back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 BOT_USER = "UBOT"
@@ -38,6 +45,10 @@ class FakeSlack:
     throttle: dict[str, int] = field(default_factory=dict)
     oauth: dict[str, Any] = field(default_factory=dict)
     uploads: list[bytes] = field(default_factory=list)
+    retry_after: int = 1
+    retry_afters: list[int] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # envelope_id → the ack
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
     server: TestServer | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -48,10 +59,13 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/link", self._link)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
     async def close(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
         if self.server is not None:
             await self.server.close()
 
@@ -74,6 +88,55 @@ class FakeSlack:
 
     def add_message(self, channel: str, ts: str, text: str, user: str = "U222", **extra: Any) -> None:
         self.messages[(channel, ts)] = {"type": "message", "ts": ts, "text": text, "user": user, **extra}
+
+    # ---- Socket Mode
+
+    async def connected(self) -> web.WebSocketResponse:
+        """The app's open WebSocket, once it has connected."""
+        async with asyncio.timeout(10):
+            while not self.sockets or self.sockets[-1].closed:
+                await asyncio.sleep(0.01)
+        return self.sockets[-1]
+
+    async def connected_again(self, old: web.WebSocketResponse) -> web.WebSocketResponse:
+        """The socket the app opened after `old` (Slack asked it to reconnect)."""
+        async with asyncio.timeout(10):
+            while self.sockets[-1] is old or self.sockets[-1].closed:
+                await asyncio.sleep(0.01)
+        return self.sockets[-1]
+
+    async def send(self, envelope: dict[str, Any]) -> str:
+        """Send one envelope over the socket as Slack does; return its envelope_id."""
+        await (await self.connected()).send_str(json.dumps(envelope))
+        return str(envelope["envelope_id"])
+
+    async def acked(self, envelope_id: str) -> dict[str, Any]:
+        async with asyncio.timeout(10):
+            while envelope_id not in self.acks:
+                await asyncio.sleep(0.01)
+        return self.acks[envelope_id]
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A111"},
+            }
+        )
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                ack = json.loads(msg.data)
+                self.acks[str(ack.get("envelope_id"))] = ack
+        return ws
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.server is not None
+        return {"url": str(self.server.make_url("/link")).replace("http://", "ws://", 1) + "?ticket=t1"}
 
     # ---- the API
 
@@ -98,8 +161,9 @@ class FakeSlack:
         self.calls.append(Call(method, args, token))
         if self.throttle.get(method, 0) > 0:
             self.throttle[method] -= 1
+            wait = self.retry_afters.pop(0) if self.retry_afters else self.retry_after
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
             )
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
