@@ -1,10 +1,16 @@
-"""Posts for the scheduler and the CLI (digests, nudges): `chat.postMessage` per workspace."""
+"""Posts for the scheduler and the CLI (digests, nudges): `chat.postMessage` per workspace.
+
+A 429 is first retried by slack-sdk's rate-limit handler (after each Retry-After); when it
+gives up, the poster raises `bot.fanout.RateLimited` with the last Retry-After, so the
+fan-out holds the whole workspace back and sends the same message again.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
@@ -12,8 +18,24 @@ from adapters.slack.convert import PLATFORM
 from adapters.slack.directory import api_error
 from bot.charter import ChannelKey
 from bot.events import Audience, Reply
+from bot.fanout import RateLimited
 
 log = logging.getLogger(__name__)
+DEFAULT_RETRY_AFTER = 30.0  # Slack's tier-1 wait, when a 429 comes without Retry-After
+
+
+def retry_after(exc: Exception) -> float | None:
+    """The Retry-After of a 429 that slack-sdk's retries could not absorb, else None."""
+    if not isinstance(exc, SlackApiError) or exc.response.status_code != 429:
+        return None
+    headers = exc.response.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):  # slack-sdk keeps some header values as lists
+        value = value[0] if value else None
+    try:
+        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
 
 
 class SlackPostError(Exception):
@@ -47,12 +69,16 @@ class SlackPoster:
             resp = await client.chat_postMessage(channel=target, **blocks.message(reply))
         except Exception as exc:
             code = api_error(exc)
+            wait = retry_after(exc)
             log.warning(
-                "posting %s failed: channel=%s workspace=%s error=%s",
+                "posting %s failed: channel=%s workspace=%s error=%s%s",
                 reply.kind,
                 channel.channel_id,
                 channel.workspace_id,
                 code,
+                "" if wait is None else f" retry_after={wait:g}",
             )
+            if wait is not None:
+                raise RateLimited(wait, f"Slack {code}") from None
             raise SlackPostError(code) from None
         return str(resp.get("ts") or "")

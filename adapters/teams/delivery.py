@@ -6,13 +6,19 @@ channels' work (`search`, `drafts`, `export`, `digest preview`): those go to the
 personal chat with the bot. Channel posts go through the channel's stored conversation
 reference (`continue_conversation`), so a command typed in a thread still posts the digest
 at the channel's top level, and the scheduler uses the very same path.
+
+A 429 is retried by the connector client's own policy (`adapter.connector_retry`, after each
+Retry-After); when it gives up, a proactive post raises `bot.fanout.RateLimited` with the
+last Retry-After, so the scheduler's fan-out holds the tenant back and sends it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from botbuilder.core import CloudAdapterBase, TurnContext
@@ -31,11 +37,30 @@ from adapters.teams.convert import PLATFORM
 from adapters.teams.limits import split_text
 from bot.charter import ChannelKey
 from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
+from bot.fanout import RateLimited
 from bot.i18n import translator
 from bot.markup import to_markdown, to_plain
 from storage.conversations import ConversationRefs
 
 log = logging.getLogger(__name__)
+DEFAULT_RETRY_AFTER = 30.0  # when a 429 comes without a usable Retry-After
+
+
+def rate_limited(exc: Exception) -> RateLimited | None:
+    """A connector 429 its retries could not absorb (msrest's HttpOperationError carries the
+    requests Response) as `RateLimited`, with its Retry-After in seconds or as an HTTP date."""
+    response = getattr(exc, "response", None)
+    if getattr(response, "status_code", None) != 429:
+        return None
+    value = str((getattr(response, "headers", None) or {}).get("Retry-After") or "").strip()
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            wait = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            wait = DEFAULT_RETRY_AFTER
+    return RateLimited(max(0.0, wait), "Teams connector 429")
 
 
 class People:
@@ -222,5 +247,16 @@ class Delivery:
                 activities = reply_activities(reply, self.people.names)
                 ids.append(await self.direct(turn, channel.workspace_id, reply.user_id or "", activities))
 
-        await self.continue_in(channel, logic)
+        try:
+            await self.continue_in(channel, logic)
+        except Exception as exc:
+            if (limited := rate_limited(exc)) is not None:
+                log.warning(
+                    "teams: post rate limited: channel=%s tenant=%s retry_after=%g",
+                    channel.channel_id,
+                    channel.workspace_id,
+                    limited.retry_after,
+                )
+                raise limited from None
+            raise
         return ids[0] if ids else ""

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 
 from adapters.slack.poster import SlackPostError
 from bot.charter import ChannelKey
+from bot.digests import post_due
 from bot.events import Audience, Reply
+from bot.fanout import Fanout, Pace, RateLimited
 from storage.database import Database
 from tests.conftest import PG_SKIP, PG_URL
 from tests.slack.conftest import TOKEN, Slack, declare, fixture, start_slack, stop_slack
@@ -75,6 +78,39 @@ async def test_poster_posts_and_returns_the_message_ts(slack: Slack) -> None:
     ts = await slack.server.poster.post(Reply(Audience.CHANNEL, "C111", "*Digest*", kind="digest"), KEY)
     [post] = slack.fake.called("chat.postMessage")
     assert ts and post["channel"] == "C111" and post["blocks"][0]["text"]["text"] == "*Digest*"
+
+
+async def test_a_429_past_slack_sdks_retries_raises_rate_limited_with_the_retry_after(slack: Slack) -> None:
+    slack.fake.throttle["chat.postMessage"] = 4  # the first try and slack-sdk's 3 retries
+    slack.fake.retry_afters = [0, 0, 0, 7]
+    reply = Reply(Audience.CHANNEL, "C111", "Digest", kind="digest")
+    with pytest.raises(RateLimited) as raised:
+        await slack.server.poster.post(reply, KEY)
+    assert raised.value.retry_after == 7
+    assert len(slack.fake.called("chat.postMessage")) == 4
+
+
+async def test_a_rate_limited_digest_is_held_back_by_the_fanout_then_sent(slack: Slack) -> None:
+    await declare(
+        slack, 'type add solution "Problem solved" emoji=white_check_mark', "schedule mon 08:00 UTC"
+    )
+    slack.fake.throttle["chat.postMessage"] = 4
+    slack.fake.retry_afters = [0, 0, 0, 5]
+    now = [1000.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the fan-out's clock is virtual; slack-sdk's is not
+        waits.append(seconds)
+        now[0] += seconds
+
+    fanout = Fanout(Pace(per_workspace={"slack": 3.0}), clock=lambda: now[0], sleep=sleep)
+    services = slack.app.engine.services
+    next_week = services.clock.now() + timedelta(days=8)  # a period has closed since the charter
+    [outcome] = await post_due(services, slack.server.poster, next_week, fanout=fanout)
+    assert outcome.status == "sent" and outcome.message_id
+    posts = slack.fake.called("chat.postMessage")
+    assert len(posts) == 5 and "What we produced" in posts[-1]["text"]
+    assert sum(waits) >= 5  # the workspace was held back for the Retry-After
 
 
 async def test_engine_failures_are_reported_and_never_crash(slack: Slack) -> None:

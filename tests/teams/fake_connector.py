@@ -27,6 +27,7 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses for the next activity posts
     retry_after: str = "0"
+    retry_afters: list[str] = field(default_factory=list)  # Retry-After of the next refusals
     members: dict[str, set[str]] = field(default_factory=dict)  # conversation → member ids
     team_owners: dict[str, set[str]] = field(default_factory=dict)  # group id → owner ids
     team_groups: dict[str, str] = field(default_factory=dict)  # team id → group id
@@ -69,7 +70,7 @@ class FakeConnector:
             return web.json_response(
                 {"error": {"code": "Throttled", "message": "try later"}},
                 status=status,
-                headers={"Retry-After": self.retry_after},
+                headers={"Retry-After": self.retry_afters.pop(0) if self.retry_afters else self.retry_after},
             )
         return web.json_response({"id": f"act-{next(self._ids)}"})
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.teams.delivery import rate_limited
 from adapters.teams.limits import MAX_TEXT_BYTES, split_text
 from bot.charter import ChannelKey
 from bot.digests import post_due
 from bot.events import Audience, Reply
+from bot.fanout import Fanout, Pace, RateLimited
 from storage.database import Database
 from tests.teams.conftest import Teams, anonymous_settings, start_teams
 
@@ -52,6 +54,53 @@ async def test_a_persistent_failure_raises_for_the_scheduler_to_record(teams: Te
     teams.connector.fail_next = [503] * 10  # Retry-After: 0, so no waiting
     with pytest.raises(Exception):  # noqa: B017  # msrest's HttpOperationError
         await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+
+
+async def test_a_429_past_the_connector_retries_raises_rate_limited(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    teams.connector.calls.clear()
+    teams.connector.fail_next = [429] * 5  # the first try and the policy's 4 retries
+    teams.connector.retry_afters = ["0", "0", "0", "0", "9"]
+    with pytest.raises(RateLimited) as raised:
+        await teams.server.poster.post(Reply(Audience.CHANNEL, GENERAL, "hello"), KEY)
+    assert raised.value.retry_after == 9
+    assert len(teams.connector.activities()) == 5
+
+
+async def test_a_rate_limited_digest_is_held_back_by_the_fanout_then_sent(teams: Teams) -> None:
+    await teams.post("conversation_update_bot_added")
+    await teams.command('type add solution "Problem solved" target=3/week')
+    await teams.command("schedule mon 08:00 UTC")
+    teams.connector.calls.clear()
+    teams.connector.fail_next = [429] * 5
+    teams.connector.retry_afters = ["0", "0", "0", "0", "4"]
+    now = [1000.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    fanout = Fanout(Pace(per_workspace={"teams": 25.0}), clock=lambda: now[0], sleep=sleep)
+    clock = teams.app.engine.services.clock
+    clock.t = clock.t.replace(day=30, hour=8, minute=5)  # type: ignore[attr-defined]  # next Monday
+    [outcome] = await post_due(teams.app.engine.services, teams.server.poster, clock.now(), fanout=fanout)
+    assert outcome.status == "sent" and outcome.message_id
+    assert len(teams.connector.activities()) == 6  # five refusals, then the digest
+    assert sum(waits) >= 4  # the tenant was held back for the Retry-After
+
+
+def test_retry_after_may_be_an_http_date_or_missing() -> None:
+    class Refused(Exception):
+        def __init__(self, status: int, headers: dict[str, str]) -> None:
+            self.response = type("R", (), {"status_code": status, "headers": headers})()
+
+    assert rate_limited(Refused(503, {"Retry-After": "1"})) is None
+    assert rate_limited(ValueError("no response")) is None
+    limited = rate_limited(Refused(429, {}))
+    assert limited is not None and limited.retry_after == 30
+    past = rate_limited(Refused(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}))
+    assert past is not None and past.retry_after == 0
 
 
 async def test_long_text_is_split_within_the_limit(teams: Teams) -> None:
