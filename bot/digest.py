@@ -11,6 +11,7 @@ from bot.periods import Period, month_start, periods_back
 from bot.ports import Repository
 
 SPARK = "▂▃▄▅▆▇█"
+MAX_DRAFTS = 20  # drafts listed in a digest, newest first; the rest are counted
 ZERO = "▁"
 
 
@@ -47,6 +48,7 @@ class Digest:
     contributors: tuple[str, ...]
     late: bool = False
     missed: int = 0
+    more_drafts: int = 0  # drafts waiting beyond the ones listed
 
     @property
     def produced(self) -> int:
@@ -79,28 +81,34 @@ async def build_digest(
     charter: Charter,
     period: Period,
     *,
-    channel_name: str = "",
+    channel_name: str | None = None,
     max_items: int = 10,
     history: int = 8,
     late: bool = False,
     missed: int = 0,
+    max_drafts: int = MAX_DRAFTS,
 ) -> Digest:
-    """Two statements: the per-period counts and the period's rows (the caller has the charter)."""
+    """One repository call: the per-period counts, the period's rows, the drafts and the
+    channel's stored name (used unless `channel_name` is given). The caller has the charter.
+    """
     periods = periods_back(charter.schedule or Schedule(), charter.tz, period, history)
     bounds = [p.start for p in periods] + [period.end]
     # Month targets count month-to-date; a period that straddles two months also counts its
     # own days, so a digest never says "nothing" next to the deliverables it lists.
     month = min(month_start(charter.tz, period.end - timedelta(microseconds=1)), period.start)
-    facts = await repo.digest_facts(charter.channel, bounds, month)
+    declared = [t.key for t in charter.types]
+    # Drafts of a retired type are neither listed nor counted; only the newest are listed.
+    facts = await repo.digest_facts(
+        charter.channel, bounds, month, draft_types=declared, max_drafts=max_drafts
+    )
     lines = tuple(
         _line(t, facts.bucket_counts.get(t.key, [0] * history), facts.month_counts) for t in charter.types
     )
-    declared = {t.key for t in charter.types}
     # Deliverables of a retired type still count as produced: they were real work.
     current = sorted(facts.current, key=lambda d: (d.completed_at or d.created_at, d.id or 0))
     drafts = tuple(
         DraftLine(d, tuple(f.shown for f in t.missing(d.fields)) if (t := charter.type(d.type)) else ())
-        for d in sorted(facts.drafts, key=lambda d: d.created_at)
+        for d in sorted(facts.drafts, key=lambda d: (d.created_at, d.id or 0))
         if d.type in declared
     )
     contributors: list[str] = []
@@ -110,7 +118,7 @@ async def build_digest(
                 contributors.append(who)
     return Digest(
         charter=charter,
-        channel_name=channel_name,
+        channel_name=facts.channel_name if channel_name is None else channel_name,
         period=period,
         lines=lines,
         items=tuple(current[:max_items]),
@@ -119,6 +127,7 @@ async def build_digest(
         contributors=tuple(contributors),
         late=late,
         missed=missed,
+        more_drafts=max(0, facts.draft_count - len(drafts)),
     )
 
 

@@ -59,13 +59,13 @@ class Outcome:
 async def compute(
     services: Services, charter: Charter, period: Period, *, late: bool = False, missed: int = 0
 ) -> Digest:
-    info = await services.repo.get_channel(charter.channel)
+    """The digest of `charter` for `period`: one repository call, which also reads the
+    channel's name (one connection, at most two statements)."""
     s = services.settings
     return await build_digest(
         services.repo,
         charter,
         period,
-        channel_name=info.name if info else "",
         max_items=s.max_items,
         history=s.sparkline_periods,
         late=late,

@@ -48,12 +48,14 @@ class SearchHit(BaseModel):
 
 
 class DigestFacts(BaseModel):
-    """Everything a channel digest needs, fetched in two statements.
+    """Everything a channel digest needs, fetched in two statements on one connection.
 
     `bucket_counts[type][i]` counts complete deliverables with `bounds[i] <= completed_at
     < bounds[i+1]`; the last bucket is the digest's period. `month_counts[type]` counts
     those with `month_start <= completed_at < bounds[-1]`. `current` holds the period's
-    complete deliverables (oldest first), `drafts` every draft created before the end.
+    complete deliverables (oldest first). `drafts` holds the newest `max_drafts` drafts
+    (of `draft_types`, when given) created before the end, oldest first, and `draft_count`
+    how many such drafts there are in all. `channel_name` is the stored name ("" if none).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -62,6 +64,8 @@ class DigestFacts(BaseModel):
     month_counts: dict[str, int]
     current: list[Deliverable]
     drafts: list[Deliverable]
+    draft_count: int = 0
+    channel_name: str = ""
 
 
 class DigestRun(BaseModel):
@@ -145,8 +149,20 @@ class Repository(Protocol):
         ...
 
     async def digest_facts(
-        self, channel: ChannelKey, bounds: Sequence[datetime], month_start: datetime
-    ) -> DigestFacts: ...
+        self,
+        channel: ChannelKey,
+        bounds: Sequence[datetime],
+        month_start: datetime,
+        *,
+        draft_types: Sequence[str] | None = None,
+        max_drafts: int | None = None,
+    ) -> DigestFacts:
+        """What one channel digest reads, in one read-only transaction (see DigestFacts).
+
+        `draft_types` limits the drafts (listed and counted) to those types; `max_drafts`
+        caps how many are listed (None: all). At most two statements, whatever the history.
+        """
+        ...
 
     # who tagged a deliverable (rule 4)
     async def add_tagging(self, deliverable_id: int, user_id: str, via: str, emoji: str) -> bool: ...

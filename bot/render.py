@@ -125,7 +125,7 @@ def digest_text(t: Translator, dg: Digest) -> str:
         out += ["• " + deliverable_line(t, d, c) for d in dg.items]
         if dg.more:
             out.append(t.n("…and {count} more", "…and {count} more", dg.more))
-    if dg.drafts:
+    if dg.drafts or dg.more_drafts:
         out.append(t("*Drafts waiting*"))
         for dl in dg.drafts:
             d = dl.deliverable
@@ -133,6 +133,8 @@ def digest_text(t: Translator, dg: Digest) -> str:
                 f"• #{d.id} {escape(d.title) or t('(no text)')} — {mention(d.tagged_by)}: "
                 + missing_text(t, dl.missing)
             )
+        if dg.more_drafts:
+            out.append(t.n("…and {count} more draft", "…and {count} more drafts", dg.more_drafts))
     if dg.contributors:
         out.append(t("Contributors: {people}", people=" ".join(mention(u) for u in dg.contributors)))
     return "\n".join(out)

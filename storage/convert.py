@@ -83,6 +83,36 @@ def to_deliverable(row: DeliverableRow) -> Deliverable:
     )
 
 
+# What `from_columns` needs of a deliverables row read with Core (the channel is known).
+DELIVERABLE_COLUMNS = (
+    "id", "type", "status", "title", "text", "author_id", "tagged_by", "via", "permalink",
+    "message_id", "thread_id", "fields", "created_at", "updated_at", "completed_at",
+)  # fmt: skip
+
+
+def from_columns(channel: ChannelKey, row: Any) -> Deliverable:
+    """A deliverable from a Core row of DELIVERABLE_COLUMNS: no ORM object in between."""
+    m = row._mapping
+    return Deliverable(
+        id=m["id"],
+        channel=channel,
+        type=m["type"],
+        status=m["status"],
+        title=m["title"],
+        text=m["text"],
+        author_id=m["author_id"],
+        tagged_by=m["tagged_by"],
+        via=m["via"],
+        permalink=m["permalink"],
+        message_id=m["message_id"],
+        thread_id=m["thread_id"],
+        fields=dict(m["fields"] or {}),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        completed_at=m["completed_at"],
+    )
+
+
 def to_channel(row: ChannelRow) -> ChannelInfo:
     return ChannelInfo(key=key_of(row), name=row.name, is_private=row.is_private, creator_id=row.creator_id)
 

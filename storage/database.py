@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 import migrations
 
 DEFAULT_URL = "sqlite+aiosqlite:///outputs.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# An execution option of `Database.reader`: its transactions only read (see _on_begin).
+READ_ONLY = "outputs_read_only"
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+pysqlite": "sqlite+aiosqlite",
@@ -77,7 +87,12 @@ def _dumps(value: Any) -> str:
 
 
 class Database:
-    """One async engine and its session factory. Create once per process."""
+    """One async engine and its session factory. Create once per process.
+
+    `reader` is the same engine (same pool) for transactions that only read: on SQLite they
+    begin deferred, so that they neither take nor wait for the write lock. Never write
+    through it.
+    """
 
     def __init__(self, url: str = DEFAULT_URL, **engine_options: Any) -> None:
         self.url = url  # as given: it also carries what the engine URL cannot (options)
@@ -89,10 +104,17 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(engine_url, **engine_options)
         if self.dialect == "sqlite":
             _tune_sqlite(self.engine)
+        self.reader: AsyncEngine = self.engine.execution_options(**{READ_ONLY: True})
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """One connection and one read-only transaction (a consistent snapshot on SQLite)."""
+        async with self.reader.connect() as conn:
+            yield conn  # leaving rolls the transaction back: nothing was written
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -117,7 +139,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front, where busy_timeout makes writers queue.
         # A deferred transaction that reads first fails at once with "database is locked"
         # when another writer got in between: SQLite cannot wait without breaking isolation.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that never writes (Database.reader) has no lock to upgrade: a deferred
+        # BEGIN lets it read its WAL snapshot alongside writers instead of queueing behind them.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -4,62 +4,120 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
 from bot.charter import ChannelKey
-from bot.deliverable import Status
+from bot.deliverable import Deliverable, Status
 from bot.ports import DigestFacts, DigestRun
 from storage.base import Store
-from storage.convert import channel_where, to_deliverable, to_digest_run
-from storage.models import DeliverableRow, DigestRunRow, OnceMarkerRow
+from storage.convert import DELIVERABLE_COLUMNS, channel_where, from_columns, to_digest_run
+from storage.models import ChannelRow, DeliverableRow, DigestRunRow, OnceMarkerRow
 
 _COMPLETE, _DRAFT = Status.COMPLETE.value, Status.DRAFT.value
 FINISHED = ("sent", "failed")
+NO_LIMIT = 2**31 - 1  # LIMIT needs a number on both dialects; this one means "all of them"
+
+
+@cache
+def _facts_statements(nbounds: int, typed: bool) -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
+    """The digest's two statements for `nbounds` bounds, built once, with bind parameters.
+
+    1. Per type, the complete deliverables of each period and of the month so far (an index
+       range on (channel, status, completed_at)); UNION ALL one row with a NULL type holding
+       the number of drafts (a range on (channel, status, created_at)) and the channel's name.
+    2. The period's complete deliverables, UNION ALL the newest `max_drafts` drafts (each an
+       index range; the drafts' LIMIT sits in a subquery, as SQLite's compound SELECT needs).
+
+    Parameters: p, w, c (the channel), b0..b{n-1} (bounds), month, lo (the lower of b0 and
+    month), max_drafts, and `types` (an expanding list) when `typed`.
+    """
+    d = DeliverableRow.__table__.c
+    ch = ChannelRow.__table__.c
+    key = [d.platform == sa.bindparam("p"), d.workspace_id == sa.bindparam("w"),
+           d.channel_id == sa.bindparam("c")]  # fmt: skip
+    b = [sa.bindparam(f"b{i}", type_=d.completed_at.type) for i in range(nbounds)]
+    done, end = d.completed_at, b[-1]
+    buckets = [
+        sa.func.sum(sa.case((sa.and_(done >= lo, done < hi), 1), else_=0))
+        for lo, hi in zip(b, b[1:], strict=False)
+    ]
+    month = sa.func.sum(sa.case((done >= sa.bindparam("month", type_=done.type), 1), else_=0))
+    complete = sa.select(d.type, month, *buckets, sa.null().label("name")).where(
+        *key, d.status == _COMPLETE, done >= sa.bindparam("lo", type_=done.type), done < end
+    )
+    name = (
+        sa.select(ch.name)
+        .where(ch.platform == sa.bindparam("p"), ch.workspace_id == sa.bindparam("w"))
+        .where(ch.channel_id == sa.bindparam("c"))
+        .scalar_subquery()
+    )
+    draft_where = [*key, d.status == _DRAFT, d.created_at < end]
+    if typed:
+        draft_where.append(d.type.in_(sa.bindparam("types", expanding=True)))
+    zeros: list[Any] = [sa.literal_column("0") for _ in buckets]
+    draft_count = sa.select(sa.null(), sa.func.count(), *zeros, name).where(*draft_where)
+    counts = sa.union_all(complete.group_by(d.type), draft_count)
+
+    columns = [d[c] for c in DELIVERABLE_COLUMNS]
+    period = sa.select(*columns).where(*key, d.status == _COMPLETE, done >= b[-2], done < end)
+    newest = (
+        sa.select(*columns)
+        .where(*draft_where)
+        .order_by(d.created_at.desc(), d.id.desc())
+        .limit(sa.bindparam("max_drafts", type_=sa.Integer))
+        .subquery("drafts")
+    )
+    rows = sa.union_all(period, sa.select(newest))
+    return counts, rows  # type: ignore[return-value]
 
 
 class DigestStore(Store):
     async def digest_facts(
-        self, channel: ChannelKey, bounds: Sequence[datetime], month_start: datetime
+        self,
+        channel: ChannelKey,
+        bounds: Sequence[datetime],
+        month_start: datetime,
+        *,
+        draft_types: Sequence[str] | None = None,
+        max_drafts: int | None = None,
     ) -> DigestFacts:
-        """Two statements, each an index range on (channel, status, completed_at)."""
+        """Two statements, each index ranges on (channel, status, ...), in one read transaction."""
         if len(bounds) < 2:
             raise ValueError("digest_facts needs at least two bounds (one period)")
-        d = DeliverableRow
-        done = d.completed_at
-        buckets = [
-            sa.func.sum(sa.case((sa.and_(done >= lo, done < hi), 1), else_=0))
-            for lo, hi in zip(bounds, bounds[1:], strict=False)
-        ]
-        month = sa.func.sum(sa.case((done >= month_start, 1), else_=0))
-        counts = (
-            sa.select(d.type, month, *buckets)
-            .where(*channel_where(d, channel), d.status == _COMPLETE)
-            .where(done >= min(bounds[0], month_start), done < bounds[-1])
-            .group_by(d.type)
-        )
-        rows = (
-            sa.select(d)
-            .where(*channel_where(d, channel))
-            .where(
-                sa.or_(
-                    sa.and_(d.status == _COMPLETE, done >= bounds[-2], done < bounds[-1]),
-                    sa.and_(d.status == _DRAFT, d.created_at < bounds[-1]),
-                )
-            )
-        )
-        async with self.db.session() as s, s.begin():
-            aggregated = (await s.execute(counts)).all()
-            found = [to_deliverable(r) for r in await s.scalars(rows)]
-        current = [x for x in found if x.status == Status.COMPLETE]
-        drafts = [x for x in found if x.status == Status.DRAFT]
+        counts, rows = _facts_statements(len(bounds), draft_types is not None)
+        params: dict[str, Any] = {
+            "p": channel.platform,
+            "w": channel.workspace_id,
+            "c": channel.channel_id,
+            "month": month_start,
+            "lo": min(bounds[0], month_start),
+            "max_drafts": NO_LIMIT if max_drafts is None else max(0, max_drafts),
+            **{f"b{i}": x for i, x in enumerate(bounds)},
+        }
+        if draft_types is not None:
+            params["types"] = list(draft_types)
+        async with self.db.read() as conn:
+            aggregated = (await conn.execute(counts, params)).all()
+            found = (await conn.execute(rows, params)).all()
+        by_type = [r for r in aggregated if r[0] is not None]
+        (summary,) = [r for r in aggregated if r[0] is None]
+        current: list[Deliverable] = []
+        drafts: list[Deliverable] = []
+        for r in found:
+            x = from_columns(channel, r)
+            (current if x.status == Status.COMPLETE else drafts).append(x)
         current.sort(key=lambda x: (x.completed_at or x.created_at, x.id or 0))
         drafts.sort(key=lambda x: (x.created_at, x.id or 0))
         return DigestFacts(
-            bucket_counts={r[0]: [int(n or 0) for n in r[2:]] for r in aggregated},
-            month_counts={r[0]: int(r[1] or 0) for r in aggregated},
+            bucket_counts={r[0]: [int(n or 0) for n in r[2:-1]] for r in by_type},
+            month_counts={r[0]: int(r[1] or 0) for r in by_type},
             current=current,
             drafts=drafts,
+            draft_count=int(summary[1] or 0),
+            channel_name=summary[-1] or "",
         )
 
     async def claim_once(self, kind: str, channel: ChannelKey, subject: str, period: str) -> bool:
@@ -141,9 +199,7 @@ class DigestStore(Store):
             stmt = stmt.where(sa.or_(r.status != "claimed", r.claimed_at > live_after))
         async with self.db.session() as s, s.begin():
             rows = (await s.execute(stmt)).all()
-        return {
-            ChannelKey(platform=p, workspace_id=w, channel_id=c): end for p, w, c, end in rows
-        }
+        return {ChannelKey(platform=p, workspace_id=w, channel_id=c): end for p, w, c, end in rows}
 
     async def digest_runs(
         self, platform: str | None = None, workspace_id: str | None = None

@@ -150,3 +150,49 @@ async def test_paused_and_scheduleless_charters_get_no_digest(d):
 
 def test_default_schedule_is_friday_16():
     assert str(Schedule()) == "fri 16:00"
+
+
+async def test_digest_lists_the_newest_drafts_and_counts_the_rest(d):
+    from bot.deliverable import NewDeliverable, Status, Via
+    from bot.digest import MAX_DRAFTS
+    from bot.digests import as_reply
+    from bot.i18n import translator
+    from bot.render import digest_text
+
+    for i in range(MAX_DRAFTS + 3):
+        await d.text("U9", f"deliver solution Draft {i} problem=p{i}")  # no fix: a draft
+        d.clock.advance(minutes=1)
+    # a draft of a type the charter no longer declares is neither listed nor counted
+    retired = NewDeliverable(
+        channel=key(), type="retired", status=Status.DRAFT, title="Old", text="Old", author_id="U9",
+        tagged_by="U9", via=Via.COMMAND, permalink=None, message_id=None, thread_id=None, fields={},
+        created_at=d.clock.now(), completed_at=None,
+    )  # fmt: skip
+    await d.repo.capture(retired)
+    dg = await digest_of(d)
+    assert [dl.deliverable.title for dl in dg.drafts] == [f"Draft {i}" for i in range(3, MAX_DRAFTS + 3)]
+    assert all(dl.missing == ("Fix",) for dl in dg.drafts) and dg.more_drafts == 3
+    assert dg.channel_name == "c1"  # the stored name, read along with the facts
+    text = as_reply(dg).text
+    assert "Drafts waiting" in text and "…and 3 more drafts" in text
+    assert "Draft 22 —" in text and "Draft 2 —" not in text and "Old" not in text
+    assert "…et 3 autres brouillons" in digest_text(translator("fr"), dg)
+
+
+async def test_one_draft_beyond_the_cap_is_singular(d):
+    from bot.digest import build_digest
+    from bot.digests import compute
+    from bot.i18n import translator
+    from bot.render import digest_text
+
+    for i in range(3):
+        await d.text("U9", f"deliver solution Draft {i} problem=p{i}")
+    c = await d.repo.get_charter(key())
+    period = period_at(c.schedule, c.tz, d.clock.now())
+    dg = await compute(d.engine.services, c, period)
+    assert (len(dg.drafts), dg.more_drafts) == (3, 0)
+    assert "more draft" not in digest_text(translator("en"), dg)
+    capped = await build_digest(d.repo, c, period, max_drafts=2)
+    assert [x.deliverable.title for x in capped.drafts] == ["Draft 1", "Draft 2"] and capped.more_drafts == 1
+    text = digest_text(translator("en"), capped)
+    assert "…and 1 more draft" in text and "…and 1 more drafts" not in text

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from storage.convert import deliverable_columns
 from storage.database import (
     Database,
     SchemaBehind,
@@ -14,8 +17,11 @@ from storage.database import (
     migrate,
     schema_status,
 )
+from storage.models import DeliverableRow
 from storage.repository import SqlRepository
-from tests.storage.factories import CH
+from tests.storage.factories import CH, T0, new
+
+WEEK = timedelta(days=7)
 
 
 @pytest.mark.parametrize(
@@ -89,3 +95,43 @@ async def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(
     assert run.period_end.hour == 15
     with pytest.raises(sa.exc.StatementError, match="naive"):
         await repo.claim_digest(CH, datetime(2026, 3, 1), datetime(2026, 3, 8), end, 600)
+
+
+def _begins(db: Database) -> tuple[list[str], Any]:
+    sent: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if statement.upper().startswith("BEGIN"):
+            sent.append(statement)
+
+    return sent, record
+
+
+async def test_sqlite_reads_begin_deferred_and_writes_immediate(sqlite_db: Database) -> None:
+    repo = SqlRepository(sqlite_db)
+    sent, record = _begins(sqlite_db)
+    sa.event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await repo.capture(new())
+        await repo.digest_facts(CH, [T0 - WEEK, T0 + WEEK], T0 - WEEK)
+        async with sqlite_db.read() as conn:
+            assert (await conn.exec_driver_sql("SELECT count(*) FROM deliverables")).scalar() == 1
+        await repo.claim_once("welcome", CH, "U1", "")
+    finally:
+        sa.event.remove(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
+    assert sent == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+
+
+async def test_a_sqlite_digest_reads_its_snapshot_while_a_writer_holds_the_lock(sqlite_db: Database) -> None:
+    """A read-only transaction neither takes nor waits for the write lock (BEGIN IMMEDIATE did:
+    up to busy_timeout behind every writer)."""
+    repo = SqlRepository(sqlite_db)
+    await repo.capture(new(message_id="committed"))
+    bounds = [T0 - WEEK, T0 + WEEK]
+    async with sqlite_db.engine.connect() as writer:  # BEGIN IMMEDIATE: the write lock is taken
+        await writer.execute(sa.insert(DeliverableRow), [deliverable_columns(new(message_id="pending"))])
+        facts = await asyncio.wait_for(repo.digest_facts(CH, bounds, T0 - WEEK), timeout=5)
+        assert [d.message_id for d in facts.current] == ["committed"]
+        await writer.commit()
+    facts = await repo.digest_facts(CH, bounds, T0 - WEEK)
+    assert [d.message_id for d in facts.current] == ["committed", "pending"]

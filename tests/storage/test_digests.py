@@ -6,8 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.deliverable import NewDeliverable, Status
+from bot.ports import ChannelInfo
 from storage.database import Database
 from storage.repository import SqlRepository
 from tests.storage.factories import CH, T0, channel, new
@@ -53,6 +55,7 @@ async def test_digest_facts_counts_buckets_month_current_and_drafts(repo: SqlRep
     assert facts.month_counts == {"solution": 2, "idea": 1}
     assert [d.message_id for d in facts.current] == ["s3", "s2"]
     assert [d.message_id for d in facts.drafts] == ["d1"]
+    assert (facts.draft_count, facts.channel_name) == (1, "")
 
 
 async def test_a_month_start_before_the_first_bound_is_counted(repo: SqlRepository) -> None:
@@ -69,20 +72,81 @@ async def test_digest_facts_of_an_empty_channel(repo: SqlRepository) -> None:
         await repo.digest_facts(CH, BOUNDS[:1], MONTH_START)
 
 
-async def test_digest_facts_is_two_indexed_statements(repo: SqlRepository, db: Database) -> None:
-    # a long history in this channel, and neighbours: neither may be read whole
+async def test_drafts_newest_listed_all_counted_of_the_declared_types(repo: SqlRepository) -> None:
+    await repo.upsert_channel(ChannelInfo(key=CH, name="support"))
+    for i in range(6):
+        at = T0 + timedelta(hours=i)
+        await repo.capture(new(message_id=f"d{i}", status=Status.DRAFT, created_at=at))
+    # the same moment as d5: the newer id is the newer draft
+    await repo.capture(new(message_id="d5-twin", status=Status.DRAFT, created_at=T0 + timedelta(hours=5)))
+    await repo.capture(new(message_id="old-type", type="retired", status=Status.DRAFT, created_at=T0 + WEEK))
+    await repo.capture(new(message_id="after", status=Status.DRAFT, created_at=BOUNDS[-1]))
+    await repo.capture(new(channel("C2"), message_id="other", status=Status.DRAFT, created_at=T0))
+    await _done(repo, "s2", 15)
+
+    declared = ["solution", "idea"]
+    facts = await repo.digest_facts(CH, BOUNDS, MONTH_START, draft_types=declared, max_drafts=3)
+    assert [d.message_id for d in facts.drafts] == ["d4", "d5", "d5-twin"]  # the newest, oldest first
+    assert (facts.draft_count, facts.channel_name) == (7, "support")
+    assert [d.message_id for d in facts.current] == ["s2"]
+
+    every = await repo.digest_facts(CH, BOUNDS, MONTH_START)  # no type filter, no cap
+    assert [d.message_id for d in every.drafts] == [f"d{i}" for i in range(6)] + ["d5-twin", "old-type"]
+    assert every.draft_count == 8
+
+    none_listed = await repo.digest_facts(CH, BOUNDS, MONTH_START, draft_types=declared, max_drafts=0)
+    assert (none_listed.drafts, none_listed.draft_count) == ([], 7)
+    no_types = await repo.digest_facts(CH, BOUNDS, MONTH_START, draft_types=[], max_drafts=3)
+    assert (no_types.drafts, no_types.draft_count, no_types.channel_name) == ([], 0, "support")
+    assert [d.message_id for d in no_types.current] == ["s2"]
+
+
+@pytest.mark.parametrize(
+    "capped", [{}, {"draft_types": ["solution", "idea"], "max_drafts": 20}], ids=["all", "capped"]
+)
+async def test_digest_facts_is_two_indexed_statements_on_one_connection(
+    repo: SqlRepository, db: Database, capped: dict[str, Any]
+) -> None:
+    # a long history in this channel (abandoned drafts too), and neighbours: none read whole
     await _fill(repo)
     history = [_at(CH, f"old-{i}", -400 + i) for i in range(300)]
+    abandoned = [
+        new(message_id=f"draft-{i}", status=Status.DRAFT, created_at=T0 - timedelta(days=400 - i))
+        for i in range(100)
+    ]
     others = [_at(channel(f"C{c}"), f"{c}-{i}", i * 2) for c in range(2, 20) for i in range(10)]
-    await bulk_insert(db, history + others)
-    with recorded_selects(db) as statements:
-        await repo.digest_facts(CH, BOUNDS, MONTH_START)
-    assert len(statements) == 2
+    await bulk_insert(db, history + abandoned + others)
+    checkouts: list[object] = []
+
+    def checkout(*_: object) -> None:
+        checkouts.append(1)
+
+    sa.event.listen(db.engine.sync_engine.pool, "checkout", checkout)
+    try:
+        with recorded_selects(db) as statements:
+            facts = await repo.digest_facts(CH, BOUNDS, MONTH_START, **capped)
+    finally:
+        sa.event.remove(db.engine.sync_engine.pool, "checkout", checkout)
+    assert len(facts.drafts) == (20 if capped else 101) and facts.draft_count == 101
+    assert len(statements) == 2 and len(checkouts) == 1
     for statement, params in statements:
         plan = await query_plan(db, statement, params)
         used = set(re.findall(r"ix_deliverables_\w+", plan))
         assert used and used <= STATUS_INDEXES, plan
         assert "Seq Scan" not in plan and "SCAN deliverables" not in plan, plan
+
+
+async def test_digests_read_while_fifty_captures_write(repo: SqlRepository) -> None:
+    """Read-only digest transactions next to queued writers: nobody fails, nobody waits long."""
+    await _fill(repo)
+    captures = [repo.capture(_at(CH, f"c{i}", 15 + i / 100)) for i in range(50)]
+    digests = [
+        repo.digest_facts(CH, BOUNDS, MONTH_START, draft_types=["solution"], max_drafts=5) for _ in range(10)
+    ]
+    results = await asyncio.wait_for(asyncio.gather(*captures, *digests), timeout=60)
+    assert sum(created for _, created in results[:50]) == 50
+    facts = await repo.digest_facts(CH, BOUNDS, MONTH_START)
+    assert facts.bucket_counts["solution"][-1] == 52
 
 
 async def test_claim_once_is_true_once(repo: SqlRepository) -> None:
