@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot import capture
-from bot.charter import ChannelKey, normalize_emoji
+from bot.charter import ChannelKey, Charter, normalize_emoji
 from bot.commands import setup_form
 from bot.commands.dispatch import run_command
 from bot.context import Ctx, EngineSettings, Services
@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 SEEN_CHANNELS = 10_000
 
 
+class Unread:
+    """The type of `UNREAD`: `handle` was not given the channel's charter, so it reads it."""
+
+
+UNREAD = Unread()
+
+
 class Engine:
     def __init__(self, repo: Repository, clock: Clock, settings: EngineSettings | None = None) -> None:
         self.services = Services(repo, clock, settings or EngineSettings())
@@ -44,7 +51,12 @@ class Engine:
     def repo(self) -> Repository:
         return self.services.repo
 
-    async def handle(self, event: Event, gateway: Gateway) -> list[Outbound]:
+    async def handle(
+        self, event: Event, gateway: Gateway, charter: Charter | None | Unread = UNREAD
+    ) -> list[Outbound]:
+        """Apply `event`; what to send back. `charter`: the event channel's charter when the
+        adapter has just read it for this very event (a reaction's emoji, checked before any
+        platform lookup), so the hot path reads it once, not twice."""
         if isinstance(event, FieldsSubmitted):
             return await self._fields_submitted(event, gateway)
         ctx = await self._context(
@@ -52,6 +64,7 @@ class Engine:
             getattr(event, "actor", Actor("")),
             gateway,
             getattr(event, "prefix", self.services.settings.command_prefix),
+            charter,
         )
         match event:
             case CommandInvoked():
@@ -78,7 +91,14 @@ class Engine:
                 await self._bot_joined(ctx)
         return ctx.out
 
-    async def _context(self, channel: ChannelInfo, actor: Actor, gateway: Gateway, prefix: str) -> Ctx:
+    async def _context(
+        self,
+        channel: ChannelInfo,
+        actor: Actor,
+        gateway: Gateway,
+        prefix: str,
+        charter: Charter | None | Unread = UNREAD,
+    ) -> Ctx:
         # Channel facts (name, privacy, creator) are learnt from events; search needs them.
         # Writing only what changed keeps the hot path (every reaction) free of writes.
         if self._seen.get(channel.key) != channel:
@@ -86,7 +106,8 @@ class Engine:
             if len(self._seen) >= SEEN_CHANNELS:
                 self._seen.pop(next(iter(self._seen)))
             self._seen[channel.key] = channel
-        charter = await self.repo.get_charter(channel.key)
+        if isinstance(charter, Unread):
+            charter = await self.repo.get_charter(channel.key)
         return Ctx(self.services, channel, actor, gateway, charter, prefix)
 
     async def _reaction_added(self, ctx: Ctx, event: ReactionAdded) -> None:

@@ -176,11 +176,11 @@ class DeliverableStore(Store):
             .on_conflict_do_nothing(index_elements=["deliverable_id", "user_id", "emoji"])
         )
         try:
-            async with self.db.session() as s, s.begin():
-                result = await s.execute(stmt)
+            async with self.db.engine.begin() as conn:  # one statement: no ORM session needed
+                result = await conn.execute(stmt)
         except IntegrityError as e:  # the foreign key: no such deliverable
             raise LookupError(f"no deliverable #{deliverable_id}") from e
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def remove_tagging(self, deliverable_id: int, user_id: str, emoji: str) -> int:
         t = TaggingRow

@@ -19,12 +19,25 @@ from storage.digests import DigestStore
 from storage.models import ChannelRow, CharterRow, CharterVersionRow, WorkspaceRow
 from storage.search import SearchStore
 
+# Built once: every command and every tagging reaction reads a charter, and building the
+# expression and an ORM session per read cost more than the query itself.
+_CHARTER_DATA = sa.select(CharterRow.data).where(
+    CharterRow.platform == sa.bindparam("platform"),
+    CharterRow.workspace_id == sa.bindparam("workspace_id"),
+    CharterRow.channel_id == sa.bindparam("channel_id"),
+)
+
 
 class CharterStore(Store):
     async def get_charter(self, channel: ChannelKey) -> Charter | None:
-        async with self.db.session() as s, s.begin():
-            row = await s.scalar(sa.select(CharterRow).where(*channel_where(CharterRow, channel)))
-            return to_charter(row) if row else None
+        key = {
+            "platform": channel.platform,
+            "workspace_id": channel.workspace_id,
+            "channel_id": channel.channel_id,
+        }
+        async with self.db.engine.connect() as conn:
+            data = (await conn.execute(_CHARTER_DATA, key)).scalar_one_or_none()
+        return Charter.model_validate(data) if data is not None else None
 
     async def save_charter(self, charter: Charter, by: str, summary: str, at: datetime) -> Charter:
         stored = charter.model_copy(

@@ -32,7 +32,7 @@ from adapters.slack.home import home_view
 from adapters.slack.outbox import Outbox, Respond
 from bot.charter import Charter
 from bot.deliverable import Via
-from bot.engine import Engine
+from bot.engine import UNREAD, Engine, Unread
 from bot.events import (
     Actor,
     BotJoined,
@@ -164,9 +164,11 @@ class Handlers:
         )
         return channel, actor
 
-    async def _run(self, event: Event, gateway: SlackGateway, outbox: Outbox) -> None:
+    async def _run(
+        self, event: Event, gateway: SlackGateway, outbox: Outbox, charter: Charter | None | Unread = UNREAD
+    ) -> None:
         try:
-            outs = await self.engine.handle(event, gateway)
+            outs = await self.engine.handle(event, gateway, charter)
         except Exception:
             log.exception("engine failed on %s: workspace=%s", type(event).__name__, outbox.workspace)
             await outbox.ephemeral(
@@ -230,6 +232,7 @@ class Handlers:
             cls(channel, actor, facts.message_ts, facts.emoji),
             self._gateway(client, workspace, context),
             outbox,
+            charter,  # read just above: the engine need not read it again
         )
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -244,14 +247,17 @@ class Handlers:
         workspace = convert.workspace_of(body)
         client: AsyncWebClient = context.client
         is_bot = user_id == context.get("bot_user_id")
-        if not is_bot and await self._charter(workspace, channel_id) is None:
-            return  # rule 9 needs a charter to show; nothing to look up
+        charter: Charter | None | Unread = UNREAD
+        if not is_bot:
+            charter = await self._charter(workspace, channel_id)
+            if charter is None:
+                return  # rule 9 needs a charter to show; nothing to look up
         channel, actor = await self._facts(client, workspace, channel_id, user_id)
         outbox = Outbox(
             client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
         )
         joined: Event = BotJoined(channel) if is_bot else MemberJoined(channel, actor)
-        await self._run(joined, self._gateway(client, workspace, context), outbox)
+        await self._run(joined, self._gateway(client, workspace, context), outbox, charter)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         # Every message in every channel arrives here; only edits and deletions matter.

@@ -263,3 +263,21 @@ async def test_40000_character_messages_are_recorded_whole_or_refused_with_a_rea
     assert len(d.text) == 40_000
     notes = [n["text"] for n in slack.fake.called("chat.postEphemeral")]
     assert any("the limit is 40,000" in n for n in notes)
+
+
+async def test_a_tagging_reaction_reads_the_charter_once(slack: Slack) -> None:
+    await charter(slack)
+    slack.fake.add_message("C111", TS, "Fixed")
+    repo = slack.app.engine.services.repo
+    reads: list[object] = []
+    read = repo.get_charter
+
+    async def counted(key: Any) -> Any:
+        reads.append(key)
+        return await read(key)
+
+    repo.get_charter = counted  # type: ignore[method-assign]
+    await slack.event(reaction("white_check_mark"))
+    await slack.settle()
+    assert len(await slack.repo.export()) == 1
+    assert len(reads) == 1  # the emoji check's read serves the engine too
