@@ -35,7 +35,7 @@ class CharterStore(Store):
             "workspace_id": channel.workspace_id,
             "channel_id": channel.channel_id,
         }
-        async with self.db.engine.connect() as conn:
+        async with self.db.read() as conn:  # a read: never queues behind SQLite's writers
             data = (await conn.execute(_CHARTER_DATA, key)).scalar_one_or_none()
         return Charter.model_validate(data) if data is not None else None
 
