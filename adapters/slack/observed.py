@@ -25,15 +25,47 @@ from bot.observe import Observer
 PLATFORM = "slack"
 
 
+# The kind is read before bolt checks the signature: only known names become label values,
+# so unsigned requests cannot grow the metric's label set.
+KINDS = frozenset(
+    {
+        "url_verification",
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "interactive_message",
+        "app_rate_limited",
+    }
+)
+EVENTS = frozenset(
+    {
+        "reaction_added",
+        "reaction_removed",
+        "member_joined_channel",
+        "message",
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+        "app_mention",
+        "channel_rename",
+        "channel_archive",
+    }
+)
+
+
 def request_kind(body: dict[str, Any]) -> str:
     if body.get("command"):
         return "command"
-    kind = str(body.get("type") or "")
-    if kind == "event_callback":
-        return str((body.get("event") or {}).get("type") or "event")
     if body.get("ssl_check"):
         return "ssl_check"
-    return kind or "unknown"
+    kind = str(body.get("type") or "")
+    if kind == "event_callback":
+        event = str(_dict(body, "event").get("type") or "")
+        return event if event in EVENTS else "other_event"
+    return kind if kind in KINDS else "other"
 
 
 def _dict(d: dict[str, Any], key: str) -> dict[str, Any]:

@@ -21,11 +21,40 @@ from bot.observe import Observer
 PLATFORM = "teams"
 
 
+# Read before the token is checked: only known names become label values.
+TYPES = frozenset(
+    {
+        "message",
+        "conversationUpdate",
+        "invoke",
+        "messageReaction",
+        "installationUpdate",
+        "event",
+        "typing",
+        "endOfConversation",
+        "messageUpdate",
+        "messageDelete",
+    }
+)
+INVOKES = frozenset(
+    {
+        "composeExtension/fetchTask",
+        "composeExtension/submitAction",
+        "composeExtension/query",
+        "adaptiveCard/action",
+        "task/fetch",
+        "task/submit",
+        "signin/verifyState",
+    }
+)
+
+
 def activity_kind(body: dict[str, Any]) -> str:
-    kind = str(body.get("type") or "unknown")
-    if kind == "invoke" and isinstance(body.get("name"), str):
-        return f"invoke:{body['name'][:48]}"
-    return kind[:32]
+    kind = str(body.get("type") or "")
+    if kind == "invoke":
+        name = body.get("name")
+        return f"invoke:{name}" if name in INVOKES else "invoke"
+    return kind if kind in TYPES else "other"
 
 
 def _dict(d: dict[str, Any], key: str) -> dict[str, Any]:

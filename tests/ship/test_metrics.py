@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 from bot.digests import post_due
@@ -115,3 +116,15 @@ async def test_each_app_has_its_own_registry(slack: Slack, fake, sqlite_db) -> N
                      status="200") == 1
     finally:
         await stop_slack(other)
+
+
+async def test_unsigned_requests_cannot_invent_label_values(slack: Slack) -> None:
+    for n in range(3):
+        forged = {"type": "event_callback", "team_id": "T111", "event": {"type": f"made_up_{n}"}}
+        assert (await slack.post(json.dumps(forged), "application/json", sign=False)).status == 401
+    made_up = {"type": f"nonsense_{'x' * 50}"}
+    assert (await slack.post(json.dumps(made_up), "application/json", sign=False)).status == 401
+    text = await scrape(slack)
+    assert "made_up" not in text and "nonsense" not in text
+    assert value(text, "outputs_requests_total", platform="slack", kind="other_event", status="401") == 3
+    assert value(text, "outputs_requests_total", platform="slack", kind="other", status="401") == 1
