@@ -14,10 +14,26 @@ from sqlalchemy.exc import IntegrityError
 from bot.charter import ChannelKey
 from bot.deliverable import Deliverable, NewDeliverable, Status
 from storage.base import Store
-from storage.convert import channel_where, deliverable_columns, to_deliverable, without_nul
+from storage.convert import (
+    DELIVERABLE_COLUMNS,
+    channel_where,
+    deliverable_columns,
+    from_columns,
+    to_deliverable,
+    without_nul,
+)
 from storage.models import DeliverableRow, TaggingRow
 
 _MESSAGE_KEY = ["platform", "workspace_id", "channel_id", "message_id", "type"]
+_COLUMNS = [DeliverableRow.__table__.c[name] for name in DELIVERABLE_COLUMNS]
+# The twin a concurrent or repeated capture of the same message and type finds.
+_TWIN = sa.select(*_COLUMNS).where(
+    DeliverableRow.platform == sa.bindparam("platform"),
+    DeliverableRow.workspace_id == sa.bindparam("workspace_id"),
+    DeliverableRow.channel_id == sa.bindparam("channel_id"),
+    DeliverableRow.message_id == sa.bindparam("message_id"),
+    DeliverableRow.type == sa.bindparam("type"),
+)
 
 
 @cache
@@ -50,19 +66,16 @@ class DeliverableStore(Store):
         if new.message_id is not None:
             # a concurrent twin waits for our commit, then quietly inserts nothing
             stmt = stmt.on_conflict_do_nothing(index_elements=_MESSAGE_KEY)
-        async with self.db.session() as s, s.begin():
-            row = await s.scalar(stmt.returning(DeliverableRow))
+        # Core, not the ORM: every tagging reaction comes through here (a session and ORM
+        # objects cost more than the INSERT).
+        async with self.db.engine.begin() as conn:
+            row = (await conn.execute(stmt.returning(*_COLUMNS))).first()
             if row is not None:
-                return to_deliverable(row), True
-            existing = await s.scalar(
-                sa.select(DeliverableRow).where(
-                    *channel_where(DeliverableRow, new.channel),
-                    DeliverableRow.message_id == new.message_id,
-                    DeliverableRow.type == new.type,
-                )
-            )
+                return from_columns(new.channel, row), True
+            twin = {**new.channel.model_dump(), "message_id": new.message_id, "type": new.type}
+            existing = (await conn.execute(_TWIN, twin)).first()
             assert existing is not None, "ON CONFLICT skipped the insert, so the row exists"
-            return to_deliverable(existing), False
+            return from_columns(new.channel, existing), False
 
     async def get_deliverable(self, deliverable_id: int) -> Deliverable | None:
         async with self.db.session() as s, s.begin():
