@@ -60,7 +60,7 @@ async def compute(
     services: Services, charter: Charter, period: Period, *, late: bool = False, missed: int = 0
 ) -> Digest:
     """The digest of `charter` for `period`: one repository call, which also reads the
-    channel's name (one connection, at most two statements)."""
+    channel's name (one connection, one statement)."""
     s = services.settings
     return await build_digest(
         services.repo,

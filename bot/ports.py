@@ -48,7 +48,7 @@ class SearchHit(BaseModel):
 
 
 class DigestFacts(BaseModel):
-    """Everything a channel digest needs, fetched in two statements on one connection.
+    """Everything a channel digest needs, fetched in one statement (one snapshot).
 
     `bucket_counts[type][i]` counts complete deliverables with `bounds[i] <= completed_at
     < bounds[i+1]`; the last bucket is the digest's period. `month_counts[type]` counts
@@ -157,10 +157,10 @@ class Repository(Protocol):
         draft_types: Sequence[str] | None = None,
         max_drafts: int | None = None,
     ) -> DigestFacts:
-        """What one channel digest reads, in one read-only transaction (see DigestFacts).
+        """What one channel digest reads, in one read-only statement (see DigestFacts).
 
         `draft_types` limits the drafts (listed and counted) to those types; `max_drafts`
-        caps how many are listed (None: all). At most two statements, whatever the history.
+        caps how many are listed (None: all). One statement, whatever the history.
         """
         ...
 

@@ -21,18 +21,28 @@ FINISHED = ("sent", "failed")
 NO_LIMIT = 2**31 - 1  # LIMIT needs a number on both dialects; this one means "all of them"
 
 
+# What each row of the digest statement is (its first column)
+_ROW, _TYPE_COUNTS, _DRAFTS = 0, 1, 2
+
+
 @cache
-def _facts_statements(nbounds: int, typed: bool) -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
-    """The digest's two statements for `nbounds` bounds, built once, with bind parameters.
+def _facts_statement(nbounds: int, ntypes: int | None) -> sa.CompoundSelect[Any]:
+    """The digest's one statement for `nbounds` bounds, built once, with bind parameters.
 
-    1. Per type, the complete deliverables of each period and of the month so far (an index
-       range on (channel, status, completed_at)); UNION ALL one row with a NULL type holding
-       the number of drafts (a range on (channel, status, created_at)) and the channel's name.
-    2. The period's complete deliverables, UNION ALL the newest `max_drafts` drafts (each an
-       index range; the drafts' LIMIT sits in a subquery, as SQLite's compound SELECT needs).
+    Four parts, UNION ALL, told apart by the first column (`kind`), padded with NULLs to
+    one shape: [kind, type, month, bucket 1..n-1, name, the other deliverable columns].
 
+    - _ROW: the period's complete deliverables (an index range on (channel, status,
+      completed_at)) and the newest `max_drafts` drafts (one on (channel, status,
+      created_at); the LIMIT sits in a subquery, as SQLite's compound SELECT needs).
+    - _TYPE_COUNTS: per type, the complete deliverables of each period and of the month so
+      far (the completed_at range again).
+    - _DRAFTS: one row, the number of drafts and the channel's name.
+
+    One statement is one snapshot, on both databases, and one round trip.
     Parameters: p, w, c (the channel), b0..b{n-1} (bounds), month, lo (the lower of b0 and
-    month), max_drafts, and `types` (an expanding list) when `typed`.
+    month), max_drafts, and the draft types t0..t{ntypes-1} unless `ntypes` is None (a
+    statement per number of types: an expanding IN would be rewritten at every execution).
     """
     d = DeliverableRow.__table__.c
     ch = ChannelRow.__table__.c
@@ -40,13 +50,42 @@ def _facts_statements(nbounds: int, typed: bool) -> tuple[sa.Select[Any], sa.Com
            d.channel_id == sa.bindparam("c")]  # fmt: skip
     b = [sa.bindparam(f"b{i}", type_=d.completed_at.type) for i in range(nbounds)]
     done, end = d.completed_at, b[-1]
+    others = [d[c] for c in DELIVERABLE_COLUMNS if c != "type"]
+    nulls: list[Any] = [sa.null() for _ in range(nbounds)]  # month and the n-1 buckets
+    null_row: list[Any] = [sa.null() for _ in others]
+
+    def kind(k: int) -> Any:
+        return sa.literal_column(str(k))
+
+    # the first SELECT gives the columns their types (and their result processing)
+    # (PostgreSQL types a UNION's columns pairwise, left to right: typed NULLs come first)
+    counts_typed = [sa.cast(sa.null(), sa.BigInteger).label(f"n{i}") for i in range(nbounds)]
+    name_typed = sa.cast(sa.null(), ch.name.type).label("name")
+    period = sa.select(kind(_ROW).label("kind"), d.type, *counts_typed, name_typed, *others).where(
+        *key, d.status == _COMPLETE, done >= b[-2], done < end
+    )
+    draft_where = [*key, d.status == _DRAFT, d.created_at < end]
+    if ntypes is not None:
+        types: list[Any] = [sa.bindparam(f"t{i}") for i in range(ntypes)]
+        draft_where.append(d.type.in_(types) if types else sa.false())
+    newest = (
+        sa.select(d.type, *others)
+        .where(*draft_where)
+        .order_by(d.created_at.desc(), d.id.desc())
+        .limit(sa.bindparam("max_drafts", type_=sa.Integer))
+        .subquery("drafts")
+    )
+    drafts = sa.select(kind(_ROW), newest.c.type, *nulls, sa.null(), *[newest.c[c.name] for c in others])
+
     buckets = [
         sa.func.sum(sa.case((sa.and_(done >= lo, done < hi), 1), else_=0))
         for lo, hi in zip(b, b[1:], strict=False)
     ]
     month = sa.func.sum(sa.case((done >= sa.bindparam("month", type_=done.type), 1), else_=0))
-    complete = sa.select(d.type, month, *buckets, sa.null().label("name")).where(
-        *key, d.status == _COMPLETE, done >= sa.bindparam("lo", type_=done.type), done < end
+    counts = (
+        sa.select(kind(_TYPE_COUNTS), d.type, month, *buckets, sa.null(), *null_row)
+        .where(*key, d.status == _COMPLETE, done >= sa.bindparam("lo", type_=done.type), done < end)
+        .group_by(d.type)
     )
     name = (
         sa.select(ch.name)
@@ -54,24 +93,10 @@ def _facts_statements(nbounds: int, typed: bool) -> tuple[sa.Select[Any], sa.Com
         .where(ch.channel_id == sa.bindparam("c"))
         .scalar_subquery()
     )
-    draft_where = [*key, d.status == _DRAFT, d.created_at < end]
-    if typed:
-        draft_where.append(d.type.in_(sa.bindparam("types", expanding=True)))
     zeros: list[Any] = [sa.literal_column("0") for _ in buckets]
-    draft_count = sa.select(sa.null(), sa.func.count(), *zeros, name).where(*draft_where)
-    counts = sa.union_all(complete.group_by(d.type), draft_count)
-
-    columns = [d[c] for c in DELIVERABLE_COLUMNS]
-    period = sa.select(*columns).where(*key, d.status == _COMPLETE, done >= b[-2], done < end)
-    newest = (
-        sa.select(*columns)
-        .where(*draft_where)
-        .order_by(d.created_at.desc(), d.id.desc())
-        .limit(sa.bindparam("max_drafts", type_=sa.Integer))
-        .subquery("drafts")
-    )
-    rows = sa.union_all(period, sa.select(newest))
-    return counts, rows  # type: ignore[return-value]
+    summary = sa.select(kind(_DRAFTS), sa.null(), sa.func.count(), *zeros, name, *null_row)
+    summary = summary.where(*draft_where)
+    return sa.union_all(period, drafts, counts, summary)
 
 
 class DigestStore(Store):
@@ -84,10 +109,10 @@ class DigestStore(Store):
         draft_types: Sequence[str] | None = None,
         max_drafts: int | None = None,
     ) -> DigestFacts:
-        """Two statements, each index ranges on (channel, status, ...), in one read transaction."""
+        """One statement of index ranges on (channel, status, ...), on one read connection."""
         if len(bounds) < 2:
             raise ValueError("digest_facts needs at least two bounds (one period)")
-        counts, rows = _facts_statements(len(bounds), draft_types is not None)
+        stmt = _facts_statement(len(bounds), None if draft_types is None else len(draft_types))
         params: dict[str, Any] = {
             "p": channel.platform,
             "w": channel.workspace_id,
@@ -97,27 +122,32 @@ class DigestStore(Store):
             "max_drafts": NO_LIMIT if max_drafts is None else max(0, max_drafts),
             **{f"b{i}": x for i, x in enumerate(bounds)},
         }
-        if draft_types is not None:
-            params["types"] = list(draft_types)
-        async with self.db.read() as conn:
-            aggregated = (await conn.execute(counts, params)).all()
-            found = (await conn.execute(rows, params)).all()
-        by_type = [r for r in aggregated if r[0] is not None]
-        (summary,) = [r for r in aggregated if r[0] is None]
+        params.update((f"t{i}", t) for i, t in enumerate(draft_types or ()))
+        found = await self.db.read_rows(stmt, params)
+        n = len(bounds)  # month, then n-1 buckets, then the name
         current: list[Deliverable] = []
         drafts: list[Deliverable] = []
+        bucket_counts: dict[str, list[int]] = {}
+        month_counts: dict[str, int] = {}
+        draft_count, name = 0, ""
         for r in found:
-            x = from_columns(channel, r)
-            (current if x.status == Status.COMPLETE else drafts).append(x)
+            if r[0] == _ROW:
+                x = from_columns(channel, r)
+                (current if x.status == Status.COMPLETE else drafts).append(x)
+            elif r[0] == _TYPE_COUNTS:
+                bucket_counts[r[1]] = [int(k or 0) for k in r[3 : 2 + n]]
+                month_counts[r[1]] = int(r[2] or 0)
+            else:
+                draft_count, name = int(r[2] or 0), r[2 + n] or ""
         current.sort(key=lambda x: (x.completed_at or x.created_at, x.id or 0))
         drafts.sort(key=lambda x: (x.created_at, x.id or 0))
         return DigestFacts(
-            bucket_counts={r[0]: [int(n or 0) for n in r[2:-1]] for r in by_type},
-            month_counts={r[0]: int(r[1] or 0) for r in by_type},
+            bucket_counts=bucket_counts,
+            month_counts=month_counts,
             current=current,
             drafts=drafts,
-            draft_count=int(summary[1] or 0),
-            channel_name=summary[-1] or "",
+            draft_count=draft_count,
+            channel_name=name,
         )
 
     async def claim_once(self, kind: str, channel: ChannelKey, subject: str, period: str) -> bool:

@@ -107,19 +107,21 @@ def _begins(db: Database) -> tuple[list[str], Any]:
     return sent, record
 
 
-async def test_sqlite_reads_begin_deferred_and_writes_immediate(sqlite_db: Database) -> None:
+async def test_sqlite_reads_begin_deferred_one_statement_not_at_all_writes_immediate(
+    sqlite_db: Database,
+) -> None:
     repo = SqlRepository(sqlite_db)
     sent, record = _begins(sqlite_db)
     sa.event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
     try:
         await repo.capture(new())
-        await repo.digest_facts(CH, [T0 - WEEK, T0 + WEEK], T0 - WEEK)
+        await repo.digest_facts(CH, [T0 - WEEK, T0 + WEEK], T0 - WEEK)  # one statement: no BEGIN
         async with sqlite_db.read() as conn:
             assert (await conn.exec_driver_sql("SELECT count(*) FROM deliverables")).scalar() == 1
         await repo.claim_once("welcome", CH, "U1", "")
     finally:
         sa.event.remove(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
-    assert sent == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    assert sent == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN IMMEDIATE"]
 
 
 async def test_a_sqlite_digest_reads_its_snapshot_while_a_writer_holds_the_lock(sqlite_db: Database) -> None:
@@ -135,3 +137,25 @@ async def test_a_sqlite_digest_reads_its_snapshot_while_a_writer_holds_the_lock(
         await writer.commit()
     facts = await repo.digest_facts(CH, bounds, T0 - WEEK)
     assert [d.message_id for d in facts.current] == ["committed", "pending"]
+
+
+async def test_postgres_reads_skip_begin_at_read_committed_only(db: Database) -> None:
+    """At READ COMMITTED a transaction gives each statement its own snapshot anyway."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite reads begin deferred (above)")
+
+    async def autocommit(database: Database) -> bool:
+        async with database.read() as conn:
+            assert (await conn.exec_driver_sql("SELECT 1")).scalar() == 1
+            raw = await conn.get_raw_connection()
+            return bool(raw.dbapi_connection.autocommit)  # type: ignore[union-attr]
+
+    await autocommit(db)  # the first connection tells the server's default level
+    assert await autocommit(db)
+    async with db.session() as s, s.begin():  # writes still run in a transaction
+        assert not (await s.connection()).sync_connection.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+    stricter = Database(db.url, isolation_level="REPEATABLE READ")
+    try:
+        assert not await autocommit(stricter)
+    finally:
+        await stricter.dispose()
