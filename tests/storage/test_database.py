@@ -19,6 +19,7 @@ from storage.database import (
 )
 from storage.models import DeliverableRow
 from storage.repository import SqlRepository
+from tests.conftest import BACKENDS
 from tests.storage.factories import CH, T0, new
 
 WEEK = timedelta(days=7)
@@ -139,10 +140,10 @@ async def test_a_sqlite_digest_reads_its_snapshot_while_a_writer_holds_the_lock(
     assert [d.message_id for d in facts.current] == ["committed", "pending"]
 
 
+@pytest.mark.parametrize("backend", [BACKENDS[1]], indirect=True)  # PostgreSQL only
 async def test_postgres_reads_skip_begin_at_read_committed_only(db: Database) -> None:
     """At READ COMMITTED a transaction gives each statement its own snapshot anyway."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite reads begin deferred (above)")
+    assert db.dialect == "postgresql"
 
     async def autocommit(database: Database) -> bool:
         async with database.read() as conn:
