@@ -6,26 +6,16 @@ import asyncio
 import heapq
 import itertools
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from bot.charter import ChannelKey, Charter, Nudges, OutputType, Schedule, Target
 from bot.context import EngineSettings, Services
 from bot.deliverable import NewDeliverable, Status, Via
 from bot.events import Audience, Reply
 from bot.ports import ChannelInfo, Repository
+from tests.engine.harness import FixedClock as Clock
 
 PLATFORM, WORKSPACE = "test", "W1"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.t = now
-
-    def now(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> None:
-        self.t += timedelta(**kw)
 
 
 class RecordingPoster:
