@@ -37,6 +37,8 @@ MAX_BODY_BYTES = 512 * 1024
 # from 0.5 s; a Retry-After header wins. At most 4 retries: the digest is retried later anyway.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 0.5
+# Teams drops an invoke not answered within 5 seconds; this leaves room for the network.
+INVOKE_DEADLINE_SECONDS = 4.0
 
 
 def connector_retry() -> Retry:
@@ -94,6 +96,8 @@ class TeamsAdapter(CloudAdapter):
     # `teams.connector_base_url`: where replies go instead of each activity's serviceUrl.
     connector_url: str = ""
     observer: Observer | None = None  # metrics: connector errors and retries (adapters.teams.observed)
+    # Seconds an invoke's work may take before it is answered "still working" (Teams waits 5).
+    invoke_deadline: float = INVOKE_DEADLINE_SECONDS
 
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
         """POST /api/messages: authenticate, run the turn, answer with the invoke's body."""

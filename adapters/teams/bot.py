@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity
 
 from adapters.teams import cards, convert
 from adapters.teams.adapter import wire_of
-from adapters.teams.delivery import Background, Delivery, People
+from adapters.teams.delivery import Background, Delivery, People, card_activity, text_activities
 from adapters.teams.owners import TeamOwners
 from bot.charter import ChannelKey
 from bot.deliverable import Via
@@ -255,14 +257,60 @@ class OutputsBot(ActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         wire = wire_of(turn_context.activity)
-        name = wire.get("name")
-        if name == "composeExtension/fetchTask":
-            return _ok(await self._fetch_task(turn_context, wire))
-        if name == "composeExtension/submitAction":
-            return _ok(await self._submit_action(turn_context, wire))
-        if name == "adaptiveCard/action":
-            return _ok(await self._card_action(turn_context, wire))
-        return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
+        handlers = {
+            "composeExtension/fetchTask": self._fetch_task,
+            "composeExtension/submitAction": self._submit_action,
+            "adaptiveCard/action": self._card_action,
+        }
+        handler = handlers.get(str(wire.get("name")))
+        if handler is None:
+            return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
+        return _ok(await self._in_time(wire, handler(turn_context, wire)))
+
+    async def _in_time(
+        self, wire: dict[str, Any], work: Coroutine[Any, Any, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Teams gives up on an invoke after 5 seconds. Past the adapter's deadline the invoke
+        is answered with a short note, and the work goes on: its answer comes as a message."""
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.delivery.adapter.invoke_deadline)
+        except TimeoutError:
+            self.background.spawn(self._answer_late(wire, task))
+        t = translator(wire.get("locale"))
+        note = t("Still working on it: you will get a message when it is done.")
+        if wire.get("name") == "adaptiveCard/action":
+            return cards.message_response(note)
+        return cards.task_message(note)
+
+    async def _answer_late(self, wire: dict[str, Any], task: asyncio.Future[dict[str, Any]]) -> None:
+        """The answer of an invoke that missed its deadline, in the person's chat with the bot."""
+        body = await task
+        user = convert.user_id(convert._dict(wire.get("from")))
+        activities = self._late_activities(wire, body)
+        if not user or not activities:
+            return
+        tenant = convert.tenant_id(wire)
+
+        async def logic(turn: TurnContext) -> None:
+            await self.delivery.direct(turn, tenant, user, activities)
+
+        await self.delivery.continue_in(convert.key_of(wire), logic)
+
+    def _late_activities(self, wire: dict[str, Any], body: dict[str, Any]) -> list[Activity]:
+        names = self.people.names
+        task = convert._dict(body.get("task"))
+        value = task.get("value") if task else body.get("value")
+        if task.get("type") == "continue":  # a dialog cannot be opened from a message
+            t = translator(wire.get("locale"))
+            return text_activities(
+                t("It is ready now: choose “Record as deliverable” on the message again."), names
+            )
+        if isinstance(value, str) and value:
+            return text_activities(value, names)
+        if body.get("type") == cards.CONTENT_TYPE and isinstance(value, dict):
+            return [card_activity(value)]
+        return []
 
     async def _fetch_task(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
         t = translator(wire.get("locale"))
