@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.charter import ChannelKey, Charter
@@ -62,55 +63,26 @@ def deliverable_columns(new: NewDeliverable | Deliverable) -> dict[str, Any]:
     return values
 
 
-def to_deliverable(row: DeliverableRow) -> Deliverable:
-    return Deliverable(
-        id=row.id,
-        channel=key_of(row),
-        type=row.type,
-        status=row.status,
-        title=row.title,
-        text=row.text,
-        author_id=row.author_id,
-        tagged_by=row.tagged_by,
-        via=row.via,
-        permalink=row.permalink,
-        message_id=row.message_id,
-        thread_id=row.thread_id,
-        fields=dict(row.fields or {}),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        completed_at=row.completed_at,
-    )
-
-
-# What `from_columns` needs of a deliverables row read with Core (the channel is known).
+# The deliverable columns besides the channel's three, as the Deliverable model names them.
 DELIVERABLE_COLUMNS = (
     "id", "type", "status", "title", "text", "author_id", "tagged_by", "via", "permalink",
     "message_id", "thread_id", "fields", "created_at", "updated_at", "completed_at",
 )  # fmt: skip
 
 
+def _deliverable(channel: ChannelKey, get: Callable[[str], Any]) -> Deliverable:
+    values = {c: get(c) for c in DELIVERABLE_COLUMNS}
+    values["fields"] = dict(values["fields"] or {})
+    return Deliverable(channel=channel, **values)
+
+
+def to_deliverable(row: DeliverableRow) -> Deliverable:
+    return _deliverable(key_of(row), lambda c: getattr(row, c))
+
+
 def from_columns(channel: ChannelKey, row: Any) -> Deliverable:
     """A deliverable from a Core row of DELIVERABLE_COLUMNS: no ORM object in between."""
-    m = row._mapping
-    return Deliverable(
-        id=m["id"],
-        channel=channel,
-        type=m["type"],
-        status=m["status"],
-        title=m["title"],
-        text=m["text"],
-        author_id=m["author_id"],
-        tagged_by=m["tagged_by"],
-        via=m["via"],
-        permalink=m["permalink"],
-        message_id=m["message_id"],
-        thread_id=m["thread_id"],
-        fields=dict(m["fields"] or {}),
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        completed_at=m["completed_at"],
-    )
+    return _deliverable(channel, row._mapping.__getitem__)
 
 
 def to_channel(row: ChannelRow) -> ChannelInfo:

@@ -17,19 +17,12 @@ from bot.context import EngineSettings
 from bot.engine import Engine
 from bot.events import Actor, Audience, CommandInvoked, OpenForm, Outbound, Reply, SendFile
 from bot.ports import ChannelInfo, MessageSnapshot
+from tests.engine.harness import FixedClock as Clock
 from tests.i18n.catalogues import forms, messages, template
 
 ADMIN = "UADMIN"
 CHANNEL = ChannelInfo(key=ChannelKey(platform="test", workspace_id="W1", channel_id="C1"), name="support")
 THIN = "\u2009"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.t = now
-
-    def now(self) -> datetime:
-        return self.t
 
 
 @dataclass
