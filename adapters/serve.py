@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import signal
@@ -54,6 +55,14 @@ def configured(settings: Settings, socket_mode: bool = False) -> tuple[list[str]
     return ready, missing
 
 
+def settle_memory() -> None:
+    """Move what start-up built (modules, SQLAlchemy's and pydantic's machinery, catalogues:
+    ~120,000 objects) out of the collector's sight. They live as long as the process, yet
+    every full collection walked them all: 60-150 ms pauses, in which no request is acked."""
+    gc.collect()
+    gc.freeze()
+
+
 def load_servers(app: App, settings: Settings, names: list[str], socket_mode: bool) -> list[PlatformServer]:
     servers = []
     for name in names:
@@ -92,6 +101,7 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
     if settings.scheduler.enabled:
         scheduler = Scheduler(app.engine.services, Posters(servers), settings.scheduler)
         await scheduler.start()  # rebuilds the jobs and posts whatever fell due while we were down
+    settle_memory()
     log.info("serving %s on %s:%s", ", ".join(names), settings.server.host, settings.server.port)
     print(
         f"Outputs is serving {', '.join(names)} on http://{settings.server.host}:{settings.server.port}",

@@ -101,11 +101,10 @@ async def tag(
         created_at=now,
         completed_at=now if status is Status.COMPLETE else None,
     )
-    d, created = await ctx.repo.capture(new)
+    d, created = await ctx.repo.capture(new, emoji=emoji)  # tagged_by's tagging comes with it
     assert d.id is not None
     if created:
         ctx.services.observer.deliverable_captured(ctx.key.platform, ot.key, via.value)
-    await ctx.repo.add_tagging(d.id, ctx.actor.user_id, via.value, emoji)
     if not created:
         d = await _rejoin(ctx, ot, d, values)
     await _confirm(ctx, ot, d, created)

@@ -107,10 +107,12 @@ class Repository(Protocol):
     async def set_rollup_channel(self, platform: str, workspace_id: str, channel_id: str | None) -> None: ...
 
     # deliverables
-    async def capture(self, new: NewDeliverable) -> tuple[Deliverable, bool]:
+    async def capture(self, new: NewDeliverable, emoji: str | None = None) -> tuple[Deliverable, bool]:
         """Insert unless (channel, message_id, type) exists; return the row and whether it is new.
 
-        Safe under concurrency: any number of identical calls give one row and no error.
+        With `emoji`, also record `new.tagged_by`'s tagging (as `add_tagging` does) in the
+        same transaction. Safe under concurrency: any number of identical calls give one
+        row and no error.
         """
         ...
 

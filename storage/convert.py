@@ -8,7 +8,7 @@ from typing import Any
 from bot.charter import ChannelKey, Charter
 from bot.deliverable import Deliverable, NewDeliverable
 from bot.ports import ChannelInfo, DigestRun
-from storage.models import ChannelRow, CharterRow, DeliverableRow, DigestRunRow
+from storage.models import ChannelRow, CharterRow, DigestRunRow
 
 
 def channel_where(model: Any, channel: ChannelKey) -> list[Any]:
@@ -76,7 +76,8 @@ def _deliverable(channel: ChannelKey, get: Callable[[str], Any]) -> Deliverable:
     return Deliverable(channel=channel, **values)
 
 
-def to_deliverable(row: DeliverableRow) -> Deliverable:
+def to_deliverable(row: Any) -> Deliverable:
+    """From an ORM object or a Core row of the deliverables table (columns read by name)."""
     return _deliverable(key_of(row), lambda c: getattr(row, c))
 
 

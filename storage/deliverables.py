@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +36,12 @@ _TWIN = sa.select(*_COLUMNS).where(
 )
 
 
+def _tagging(deliverable_id: int | None, user_id: str, via: str, emoji: str) -> dict[str, Any]:
+    return {"deliverable_id": deliverable_id, "user_id": user_id, "via": str(via), "emoji": emoji}
+
+_BY_ID = sa.select(DeliverableRow).where(DeliverableRow.id == sa.bindparam("id"))
+
+
 @cache
 def _adapter(name: str) -> TypeAdapter[Any]:
     annotation = Deliverable.model_fields[name].annotation
@@ -61,26 +67,39 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 class DeliverableStore(Store):
-    async def capture(self, new: NewDeliverable) -> tuple[Deliverable, bool]:
-        stmt = self.insert(DeliverableRow).values(**deliverable_columns(new))
-        if new.message_id is not None:
-            # a concurrent twin waits for our commit, then quietly inserts nothing
-            stmt = stmt.on_conflict_do_nothing(index_elements=_MESSAGE_KEY)
+    # Every tagging reaction runs these two: built once per store (the dialect decides the
+    # ON CONFLICT spelling) and given their values at execution, they skip building and
+    # cache-keying a statement per call.
+    @cached_property
+    def _insert_deliverable(self) -> Any:
+        stmt = self.insert(DeliverableRow).returning(*_COLUMNS)
+        # a concurrent twin waits for our commit, then quietly inserts nothing
+        return stmt.on_conflict_do_nothing(index_elements=_MESSAGE_KEY)
+
+    @cached_property
+    def _insert_tagging(self) -> Any:
+        stmt = self.insert(TaggingRow)
+        return stmt.on_conflict_do_nothing(index_elements=["deliverable_id", "user_id", "emoji"])
+
+    async def capture(self, new: NewDeliverable, emoji: str | None = None) -> tuple[Deliverable, bool]:
         # Core, not the ORM: every tagging reaction comes through here (a session and ORM
-        # objects cost more than the INSERT).
-        async with self.db.engine.begin() as conn:
-            row = (await conn.execute(stmt.returning(*_COLUMNS))).first()
-            if row is not None:
-                return from_columns(new.channel, row), True
-            twin = {**new.channel.model_dump(), "message_id": new.message_id, "type": new.type}
-            existing = (await conn.execute(_TWIN, twin)).first()
-            assert existing is not None, "ON CONFLICT skipped the insert, so the row exists"
-            return from_columns(new.channel, existing), False
+        # objects cost more than the INSERT). A message-less capture (free text) never
+        # conflicts: NULL message ids are distinct in the unique index.
+        async with self.db.write() as conn:
+            row = (await conn.execute(self._insert_deliverable, deliverable_columns(new))).first()
+            created = row is not None
+            if row is None:
+                twin = {**new.channel.model_dump(), "message_id": new.message_id, "type": new.type}
+                row = (await conn.execute(_TWIN, twin)).first()
+                assert row is not None, "ON CONFLICT skipped the insert, so the row exists"
+            d = from_columns(new.channel, row)
+            if emoji is not None:  # the tagging, in the same transaction: one commit, not two
+                await conn.execute(self._insert_tagging, _tagging(d.id, new.tagged_by, str(new.via), emoji))
+            return d, created
 
     async def get_deliverable(self, deliverable_id: int) -> Deliverable | None:
-        async with self.db.session() as s, s.begin():
-            row = await s.get(DeliverableRow, deliverable_id)
-            return to_deliverable(row) if row else None
+        rows = await self.db.read_rows(_BY_ID, {"id": deliverable_id})
+        return to_deliverable(rows[0]) if rows else None
 
     async def by_message(self, channel: ChannelKey, message_id: str) -> list[Deliverable]:
         stmt = (
@@ -183,14 +202,10 @@ class DeliverableStore(Store):
 
     async def add_tagging(self, deliverable_id: int, user_id: str, via: str, emoji: str) -> bool:
         """Record who tagged; True when this (user, emoji) had not tagged it yet."""
-        stmt = (
-            self.insert(TaggingRow)
-            .values(deliverable_id=deliverable_id, user_id=user_id, via=str(via), emoji=emoji)
-            .on_conflict_do_nothing(index_elements=["deliverable_id", "user_id", "emoji"])
-        )
+        values = _tagging(deliverable_id, user_id, via, emoji)
         try:
-            async with self.db.engine.begin() as conn:  # one statement: no ORM session needed
-                result = await conn.execute(stmt)
+            async with self.db.write() as conn:  # one statement: no ORM session needed
+                result = await conn.execute(self._insert_tagging, values)
         except IntegrityError as e:  # the foreign key: no such deliverable
             raise LookupError(f"no deliverable #{deliverable_id}") from e
         return bool(result.rowcount)
@@ -207,5 +222,6 @@ class DeliverableStore(Store):
         return int(remaining or 0)
 
     async def _rows(self, stmt: sa.Select[Any]) -> list[Deliverable]:
-        async with self.db.session() as s, s.begin():
-            return [to_deliverable(r) for r in await s.scalars(stmt)]
+        """Deliverables from Core rows (`to_deliverable` reads columns by name): a read, so
+        on SQLite it neither takes nor waits for the write lock."""
+        return [to_deliverable(r) for r in await self.db.read_rows(stmt, {})]

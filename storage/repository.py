@@ -35,9 +35,8 @@ class CharterStore(Store):
             "workspace_id": channel.workspace_id,
             "channel_id": channel.channel_id,
         }
-        async with self.db.read() as conn:  # a read: never queues behind SQLite's writers
-            data = (await conn.execute(_CHARTER_DATA, key)).scalar_one_or_none()
-        return Charter.model_validate(data) if data is not None else None
+        rows = await self.db.read_rows(_CHARTER_DATA, key)  # never queues behind SQLite's writers
+        return Charter.model_validate(rows[0][0]) if rows else None
 
     async def save_charter(self, charter: Charter, by: str, summary: str, at: datetime) -> Charter:
         stored = charter.model_copy(

@@ -14,7 +14,6 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -30,6 +29,7 @@ from adapters.slack import blocks, convert
 from adapters.slack.directory import Directory, SlackGateway
 from adapters.slack.home import home_view
 from adapters.slack.outbox import Outbox, Respond
+from adapters.slack.work import Work
 from bot.charter import Charter
 from bot.deliverable import Via
 from bot.engine import UNREAD, Engine, Unread
@@ -60,29 +60,6 @@ SUBMIT_DEADLINE = 2.5  # seconds: Slack closes a modal's submission after 3
 def retry_handlers() -> list[Any]:
     """slack-sdk's own retries: dropped connections, and 429s after their Retry-After."""
     return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
-
-
-class Work:
-    """Tasks started after an ack: kept referenced, awaited by `drain` (tests, shutdown)."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
-        task = asyncio.ensure_future(self._guard(coro, what))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    @staticmethod
-    async def _guard(coro: Coroutine[Any, Any, None], what: str) -> None:
-        try:
-            await coro
-        except Exception:
-            log.exception("handling %s failed", what)
-
-    async def drain(self) -> None:
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 class Seen:
@@ -186,7 +163,7 @@ class Handlers:
 
     async def on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._command(body, context, self._responder(body)), "command")
+        await self.work.spawn(self._command(body, context, self._responder(body)), "command")
 
     async def _command(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
         client: AsyncWebClient = context.client
@@ -211,7 +188,7 @@ class Handlers:
 
     async def on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if self.seen.first_time(body.get("event_id")):
-            self.work.spawn(self._reaction(body, event, context), "reaction")
+            await self.work.spawn(self._reaction(body, event, context), "reaction")
 
     async def _reaction(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         facts = convert.reaction(event)
@@ -237,7 +214,7 @@ class Handlers:
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if self.seen.first_time(body.get("event_id")):
-            self.work.spawn(self._member_joined(body, event, context), "member_joined_channel")
+            await self.work.spawn(self._member_joined(body, event, context), "member_joined_channel")
 
     async def _member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         facts = convert.joined(event)
@@ -262,7 +239,7 @@ class Handlers:
     async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         # Every message in every channel arrives here; only edits and deletions matter.
         if event.get("subtype") in ("message_changed", "message_deleted"):
-            self.work.spawn(self._message(body, event, context), str(event.get("subtype")))
+            await self.work.spawn(self._message(body, event, context), str(event.get("subtype")))
 
     async def _message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         workspace = convert.workspace_of(body)
@@ -293,7 +270,7 @@ class Handlers:
 
     async def on_home(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if event.get("tab", "home") == "home" and event.get("user"):
-            self.work.spawn(self._home(body, str(event["user"]), context), "app_home_opened")
+            await self.work.spawn(self._home(body, str(event["user"]), context), "app_home_opened")
 
     async def _home(self, body: dict[str, Any], user_id: str, context: Any) -> None:
         client: AsyncWebClient = context.client
@@ -309,7 +286,7 @@ class Handlers:
 
     async def on_record_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._record_shortcut(body, context, self._responder(body)), "message shortcut")
+        await self.work.spawn(self._record_shortcut(body, context, self._responder(body)), "message shortcut")
 
     async def _record_shortcut(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
         facts = convert.shortcut(body)
@@ -344,7 +321,7 @@ class Handlers:
 
     async def on_record_type(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._record_type(body, context), "record type change")
+        await self.work.spawn(self._record_type(body, context), "record type change")
 
     async def _record_type(self, body: dict[str, Any], context: Any) -> None:
         view = body.get("view") or {}
@@ -373,7 +350,7 @@ class Handlers:
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        self.work.spawn(self._record_submit(body, view, context), "record submission")
+        await self.work.spawn(self._record_submit(body, view, context), "record submission")
 
     async def _record_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
         metadata = _metadata(view)
@@ -404,7 +381,7 @@ class Handlers:
 
     async def on_open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        self.work.spawn(self._open_form(body, context), "open form")
+        await self.work.spawn(self._open_form(body, context), "open form")
 
     async def _open_form(self, body: dict[str, Any], context: Any) -> None:
         action = (body.get("actions") or [{}])[0]
@@ -437,7 +414,7 @@ class Handlers:
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        self.work.spawn(self._fields_submit(body, view, context), "fields submission")
+        await self.work.spawn(self._fields_submit(body, view, context), "fields submission")
 
     async def _fields_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
         value = _metadata(view).get("id", "")
@@ -482,7 +459,7 @@ class Handlers:
         outbox = Outbox(
             client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
         )
-        self.work.spawn(outbox.send(outs), "setup replies")
+        await self.work.spawn(outbox.send(outs), "setup replies")
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, str]:

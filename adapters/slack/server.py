@@ -27,9 +27,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import Directory, api_error
-from adapters.slack.handlers import Handlers, Work, retry_handlers
+from adapters.slack.handlers import Handlers, retry_handlers
 from adapters.slack.observed import observed, request_seen
 from adapters.slack.poster import SlackPoster
+from adapters.slack.work import Work
 from bot.bootstrap import App
 from bot.config import Settings
 from storage.slack_tables import enterprise_of
@@ -184,11 +185,14 @@ class SlackServer:
             log.info("unreadable request on /slack/events: %s", type(exc).__name__)
             return web.Response(status=400, text="malformed request")
         request_seen(request, bolt_request.body)  # metrics kind, log context
+        self.work.acks.started()  # the work this request starts waits for its answer
         try:
             response = await self.bolt.async_dispatch(bolt_request)
         except Exception:
             log.exception("dispatching a Slack request failed")
             return web.Response(status=400, text="request not understood")
+        finally:
+            self.work.acks.answered()
         return await to_aiohttp_response(response)
 
     async def install(self, request: web.Request) -> web.Response:

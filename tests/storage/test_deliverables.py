@@ -159,6 +159,26 @@ async def test_export_filters_oldest_first(repo: SqlRepository) -> None:
     assert await repo.export(since=T0 + timedelta(days=1)) == [late]
 
 
+async def test_capture_records_the_taggers_tagging_with_it(repo: SqlRepository) -> None:
+    d, created = await repo.capture(new(tagged_by="U1"), emoji="white_check_mark")
+    assert created and d.id is not None
+    twin, created = await repo.capture(new(tagged_by="U2"), emoji="white_check_mark")
+    assert not created and twin.id == d.id
+    again, _ = await repo.capture(new(tagged_by="U2"), emoji="white_check_mark")  # no duplicate
+    assert not await repo.add_tagging(d.id, "U1", "reaction", "white_check_mark")  # already there
+    assert await repo.remove_tagging(d.id, "U1", "white_check_mark") == 1
+    assert await repo.remove_tagging(d.id, "U2", "white_check_mark") == 0
+
+
+async def test_fifty_concurrent_different_captures_all_land(repo: SqlRepository) -> None:
+    """SQLite's writers take turns in the process (Database._turn), PostgreSQL's in the server."""
+    results = await asyncio.gather(
+        *(repo.capture(new(message_id=f"m{i}", tagged_by=f"U{i}"), emoji="x") for i in range(50))
+    )
+    assert all(created for _, created in results)
+    assert len(await repo.export()) == 50
+
+
 async def test_taggings_count_what_remains(repo: SqlRepository) -> None:
     d, _ = await repo.capture(new())
     assert d.id is not None
