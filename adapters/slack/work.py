@@ -4,15 +4,17 @@ Slack wants every request answered within 3 seconds and retries (so sends again,
 load) any it does not hear back on in time; the work behind an answer (Web API calls, the
 database, the reply) has no such deadline. Both share one event loop, so under a burst
 the work would slow every ack behind it. `Work` therefore starts a piece of work only in
-a quiet moment: no request waiting for its ack (`Acks` counts them) and none received or
-answered for `QUIET` seconds (between two requests of a burst there is always one owed or
-just answered). One piece starts per loop turn, so a quiet moment is not flooded, and a
-piece already started runs to its end. At most `running` pieces run at once (each holds
-a database connection or a Web API call at a time; thousands at once would only queue for
-the pool and time out there). No work waits
-longer than `max_wait` for its turn, and when `backlog` pieces are waiting, new ones start
-at once: under a load the machine cannot keep up with, acks slow down (back-pressure)
-rather than memory growing without bound.
+a quiet moment: no request waiting for its ack (`Acks` counts them), none received or
+answered for `QUIET` seconds, and no burst going on (`BURST` requests within
+`BURST_WINDOW`: the sender of a burst pauses now and then for a few milliseconds, when the
+OS runs something else, and a piece started in such a gap competes with the acks until it
+ends). One piece starts per loop turn, so a quiet moment is not flooded, and a piece
+already started runs to its end. At most `running` pieces run at once (each holds a
+database connection or a Web API call at a time; thousands at once would only queue for
+the pool and time out there). No work waits longer than `max_wait` for its turn, and when
+`backlog` pieces are waiting, the oldest starts regardless of the acks, and a new request
+waits for room before it is answered: under a load the machine cannot keep up with, acks
+slow down (back-pressure) rather than memory growing without bound.
 """
 
 from __future__ import annotations
@@ -29,19 +31,23 @@ log = logging.getLogger(__name__)
 MAX_WAIT = 3.0  # seconds: Slack's own ack window; no reply waits longer than that for its turn
 BACKLOG = 10_000  # pieces of work waiting: a few KB of payload each
 QUIET = 0.002  # seconds without a request, an ack costing ~0.3 ms
+BURST, BURST_WINDOW = 50, 0.1  # 500 requests/s: steady traffic stays well below
 RUNNING = 100  # pieces at once: Web API calls take 100-300 ms, so a few per second each
 
 
 class Acks:
     """Requests received and not yet answered."""
 
-    def __init__(self) -> None:
+    def __init__(self, burst: int = BURST, window: float = BURST_WINDOW) -> None:
         self.owed = 0
         self.last = 0.0  # monotonic time a request last came or was answered
+        self.window = window
+        self._recent: deque[float] = deque(maxlen=burst)  # when the last `burst` came
 
     def started(self) -> None:
         self.owed += 1
         self.last = time.monotonic()
+        self._recent.append(self.last)
 
     def answered(self) -> None:
         self.owed -= 1
@@ -51,7 +57,11 @@ class Acks:
         """Seconds until it is quiet (0 if it is), None while an ack is owed."""
         if self.owed:
             return None
-        return max(0.0, quiet - (time.monotonic() - self.last))
+        now = time.monotonic()
+        wait = quiet - (now - self.last)
+        if len(self._recent) == self._recent.maxlen:  # a burst lasts until it slid out
+            wait = max(wait, self._recent[0] + self.window - now)
+        return max(0.0, wait)
 
 
 class Work:

@@ -41,6 +41,20 @@ async def test_work_starts_only_once_no_ack_is_owed_and_it_is_quiet() -> None:
     assert done == ["a"]
 
 
+async def test_during_a_burst_a_short_gap_is_not_quiet() -> None:
+    acks = Acks(burst=5, window=0.2)
+    work = Work(acks, quiet=0.005)
+    done: list[str] = []
+    for _ in range(5):  # five requests in a row: a burst
+        acks.started()
+        acks.answered()
+    await work.spawn(_recorder(done)("a"), "a")
+    await asyncio.sleep(0.05)
+    assert done == []  # quiet for 50 ms, but the burst has not slid out of its window
+    await asyncio.sleep(0.25)
+    assert done == ["a"]
+
+
 async def test_without_requests_work_starts_at_once_in_order() -> None:
     work = Work(Acks(), quiet=0.0)
     done: list[str] = []
