@@ -27,9 +27,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import Directory, api_error
-from adapters.slack.handlers import Handlers, retry_handlers
+from adapters.slack.handlers import Handlers
 from adapters.slack.observed import observed, request_seen
 from adapters.slack.poster import SlackPoster
+from adapters.slack.retries import retry_handlers
 from adapters.slack.work import Work
 from bot.bootstrap import App
 from bot.config import Settings

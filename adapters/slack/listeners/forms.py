@@ -1,0 +1,74 @@
+"""A draft's form: the button that opens it (in the private message about the draft) and
+its submission, which completes the draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, convert
+from adapters.slack.listeners.kit import Kit, metadata, user_of
+from adapters.slack.outbox import Outbox
+from bot.events import FieldsSubmitted, FormField, OpenForm
+from bot.i18n import translator
+
+
+class DraftForms:
+    def __init__(self, kit: Kit) -> None:
+        self.kit = kit
+
+    async def on_open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        await ack()
+        await self.kit.work.spawn(self._open_form(body, context), "open form")
+
+    async def _open_form(self, body: dict[str, Any], context: Any) -> None:
+        action = (body.get("actions") or [{}])[0]
+        value = str(action.get("value") or "")
+        workspace = convert.workspace_of(body)
+        client: AsyncWebClient = context.client
+        user_id = user_of(body)
+        actor = await self.kit.directory.actor(client, workspace, user_id)
+        t = translator(actor.locale)
+        repo = self.kit.repo
+        d = await repo.get_deliverable(int(value)) if value.isdigit() else None
+        charter = await repo.get_charter(d.channel) if d is not None else None
+        ot = charter.type(d.type) if charter is not None and d is not None else None
+        if d is None or ot is None or d.channel.workspace_id != workspace:
+            await client.chat_postMessage(channel=user_id, text=t("There is no deliverable #{id}.", id=value))
+            return
+        fields = tuple(FormField(f.name, f.shown, f.required, d.fields.get(f.name, "")) for f in ot.fields)
+        form = OpenForm(
+            user_id,
+            d.channel.channel_id,
+            t("Complete {type} #{id}", type=ot.label, id=d.id),
+            fields,
+            d.id,
+            t.lang,
+        )
+        await client.views_open(
+            trigger_id=body.get("trigger_id"), view=blocks.form_view(form, blocks.FIELDS_VIEW, {"id": value})
+        )
+
+    async def on_fields_submit(
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
+    ) -> None:
+        await ack()
+        await self.kit.work.spawn(self._fields_submit(body, view, context), "fields submission")
+
+    async def _fields_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+        value = metadata(view).get("id", "")
+        if not value.isdigit():
+            return
+        client: AsyncWebClient = context.client
+        workspace = convert.workspace_of(body)
+        user_id = user_of(body)
+        d = await self.kit.repo.get_deliverable(int(value))
+        if d is None or d.channel.workspace_id != workspace:
+            return
+        actor = await self.kit.directory.actor(client, workspace, user_id)
+        outbox = Outbox(
+            client, workspace=workspace, channel_id=d.channel.channel_id, user_id=user_id, lang=actor.locale
+        )
+        event = FieldsSubmitted(actor, int(value), convert.form_values(view))
+        await self.kit.run(event, self.kit.gateway(client, workspace, context), outbox)

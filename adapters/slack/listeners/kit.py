@@ -1,0 +1,95 @@
+"""What every listener uses: the engine and directory, the work queue, and the ways back to
+the person (response_url, the outbox, a note when the engine fails)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import convert
+from adapters.slack.directory import Directory, SlackGateway
+from adapters.slack.outbox import Outbox, Respond
+from adapters.slack.retries import retry_handlers
+from adapters.slack.work import Work
+from bot.charter import Charter
+from bot.engine import UNREAD, Engine, Unread
+from bot.events import Actor, Event
+from bot.ports import ChannelInfo
+
+log = logging.getLogger(__name__)
+
+
+class Kit:
+    def __init__(
+        self, engine: Engine, directory: Directory, work: Work, session: aiohttp.ClientSession
+    ) -> None:
+        self.engine = engine
+        self.repo = engine.repo
+        self.directory = directory
+        self.work = work
+        self.session = session
+
+    def responder(self, body: dict[str, Any]) -> Respond | None:
+        """Answers through the payload's response_url, on the shared HTTP session (bolt's own
+        `respond` opens a new session, so a new connection, for every reply)."""
+        url = body.get("response_url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return None
+        hook = AsyncWebhookClient(url, session=self.session, retry_handlers=retry_handlers())
+
+        async def respond(**payload: Any) -> None:
+            answer = await hook.send_dict(payload)
+            if answer.status_code != 200:
+                raise RuntimeError(f"response_url answered {answer.status_code}")
+
+        return respond
+
+    def gateway(self, client: AsyncWebClient, workspace: str, context: Any) -> SlackGateway:
+        return SlackGateway(client, self.directory, workspace, context.get("bot_user_id"))
+
+    async def facts(
+        self, client: AsyncWebClient, workspace: str, channel_id: str, user_id: str
+    ) -> tuple[ChannelInfo, Actor]:
+        channel, actor = await asyncio.gather(
+            self.directory.channel(client, workspace, channel_id),
+            self.directory.actor(client, workspace, user_id),
+        )
+        return channel, actor
+
+    async def run(
+        self, event: Event, gateway: SlackGateway, outbox: Outbox, charter: Charter | None | Unread = UNREAD
+    ) -> None:
+        try:
+            outs = await self.engine.handle(event, gateway, charter)
+        except Exception:
+            log.exception("engine failed on %s: workspace=%s", type(event).__name__, outbox.workspace)
+            await outbox.ephemeral(
+                outbox.user_id,
+                outbox.channel_id,
+                {"text": outbox.t("Something went wrong on my side. Try again in a moment.")},
+            )
+            return
+        await outbox.send(outs)
+
+    async def charter(self, workspace: str, channel_id: str) -> Charter | None:
+        return await self.repo.get_charter(convert.channel_key(workspace, channel_id))
+
+
+def metadata(view: dict[str, Any]) -> dict[str, str]:
+    """A modal's private_metadata, as we wrote it (anything else reads as empty)."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The user id of an interaction payload (block actions, view submissions)."""
+    return str((body.get("user") or {}).get("id") or "")

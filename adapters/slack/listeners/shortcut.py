@@ -1,0 +1,130 @@
+"""The "Record as deliverable" message shortcut: its modal (type picker and fields), the
+picker changing the fields, and the submission that records the message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, convert
+from adapters.slack.listeners.kit import Kit, metadata, user_of
+from adapters.slack.outbox import Outbox, Respond
+from bot.charter import Charter
+from bot.deliverable import Via
+from bot.events import FormField, MessageTagged
+from bot.i18n import translator
+from bot.ports import MessageSnapshot
+
+
+class RecordShortcut:
+    def __init__(self, kit: Kit) -> None:
+        self.kit = kit
+
+    async def on_record_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        await ack()
+        await self.kit.work.spawn(
+            self._record_shortcut(body, context, self.kit.responder(body)), "message shortcut"
+        )
+
+    async def _record_shortcut(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
+        facts = convert.shortcut(body)
+        if facts is None:
+            return
+        client: AsyncWebClient = context.client
+        workspace = convert.workspace_of(body)
+        charter = await self.kit.charter(workspace, facts.channel_id)
+        channel, actor = await self.kit.facts(client, workspace, facts.channel_id, facts.user_id)
+        message = convert.snapshot(facts.message, None, context.get("bot_user_id"))
+        if charter is None or not charter.types or message.is_bot:
+            # The engine says why (no charter, no types declared, a bot message).
+            outbox = Outbox(
+                client,
+                workspace=workspace,
+                channel_id=facts.channel_id,
+                user_id=facts.user_id,
+                lang=actor.locale,
+                respond=respond,
+            )
+            await self.kit.run(
+                MessageTagged(channel, actor, message, "", {}, Via.SHORTCUT),
+                self.kit.gateway(client, workspace, context),
+                outbox,
+            )
+            return
+        t = translator(actor.locale)
+        chosen = charter.types[0].key
+        private = {"channel": facts.channel_id, "ts": message.message_id}
+        view = record_view(t, charter, chosen, private, message.text)
+        await client.views_open(trigger_id=facts.trigger_id, view=view)
+
+    async def on_record_type(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        await ack()
+        await self.kit.work.spawn(self._record_type(body, context), "record type change")
+
+    async def _record_type(self, body: dict[str, Any], context: Any) -> None:
+        view = body.get("view") or {}
+        private = metadata(view)
+        action = (body.get("actions") or [{}])[0]
+        chosen = str((action.get("selected_option") or {}).get("value") or "")
+        workspace = convert.workspace_of(body)
+        charter = await self.kit.charter(workspace, private.get("channel", ""))
+        if charter is None or charter.type(chosen) is None:
+            return
+        client: AsyncWebClient = context.client
+        actor = await self.kit.directory.actor(client, workspace, user_of(body))
+        excerpt = next(
+            (
+                e.get("text", "")
+                for b in view.get("blocks", [])
+                if b.get("type") == "context"
+                for e in b.get("elements", [])
+            ),
+            "",
+        )
+        new = record_view(translator(actor.locale), charter, chosen, private, excerpt)
+        await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
+
+    async def on_record_submit(
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
+    ) -> None:
+        await ack()
+        await self.kit.work.spawn(self._record_submit(body, view, context), "record submission")
+
+    async def _record_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+        private = metadata(view)
+        values = convert.form_values(view)
+        type_key = values.pop("type", "") or private.get("type", "")
+        channel_id, ts = private.get("channel", ""), private.get("ts", "")
+        user_id = user_of(body)
+        client: AsyncWebClient = context.client
+        workspace = convert.workspace_of(body)
+        channel, actor = await self.kit.facts(client, workspace, channel_id, user_id)
+        gateway = self.kit.gateway(client, workspace, context)
+        outbox = Outbox(
+            client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
+        )
+        # What is recorded is the message as it is now, read again at submission.
+        message: MessageSnapshot | None = await gateway.fetch_message(channel.key, ts)
+        if message is None:
+            t = translator(actor.locale)
+            text = t("I could not read that message, so it was not recorded. Try again in a moment.")
+            await outbox.ephemeral(user_id, channel_id, {"text": text})
+            return
+        fields = {k: v for k, v in values.items() if v}
+        await self.kit.run(
+            MessageTagged(channel, actor, message, type_key, fields, Via.SHORTCUT), gateway, outbox
+        )
+
+
+def record_view(
+    t: Any, charter: Charter, chosen: str, private: dict[str, str], text: str
+) -> dict[str, Any]:
+    """The modal for type `chosen`, its title prefilled from the message's first line."""
+    ot = charter.type(chosen) or charter.types[0]
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    fields = [
+        FormField(f.name, f.shown, f.required, first_line if f.name == "title" else "") for f in ot.fields
+    ]
+    excerpt = text if len(text) <= 300 else text[:299] + "…"
+    return blocks.record_view(t, [(x.key, x.label) for x in charter.types], ot.key, fields, private, excerpt)
