@@ -2,7 +2,9 @@
 
 - `request_seen` names a request's kind (`command`, the event type, the interaction type,
   `url_verification`) for the request counter, and binds its workspace and channel to the
-  log context, which the tasks the request starts inherit.
+  log context, which the tasks the request starts inherit. Over HTTP the kind labels the
+  request for adapters.http's middleware, which counts and times it; a Socket Mode envelope
+  has no HTTP request, so `socket_request_answered` does the middleware's part for it.
 - `observed(handlers, observer)` wraps slack-sdk's retry handlers: a first handler that only
   watches sees every Web API answer and counts the errors (`ok: false` codes, HTTP errors,
   exceptions); the real handlers count each retry they decide on.
@@ -10,18 +12,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from aiohttp import web
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from adapters.http import label
+from adapters.metrics import Metrics
 from bot import logs
 from bot.observe import Observer
 
+log = logging.getLogger(__name__)
 PLATFORM = "slack"
 
 
@@ -81,10 +84,21 @@ def _ids(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(workspace) if workspace else None, str(channel_id) if isinstance(channel_id, str) else None)
 
 
-def request_seen(request: web.Request, body: dict[str, Any]) -> None:
-    label(request, request_kind(body))
+def request_seen(body: dict[str, Any]) -> str:
+    """The request's kind; its workspace and channel go to the log context of this task and
+    the tasks it starts."""
     workspace, channel = _ids(body)
     logs.bind(workspace=workspace, channel=channel)
+    return request_kind(body)
+
+
+def socket_request_answered(metrics: Metrics | None, kind: str, status: int, seconds: float) -> None:
+    """Count, time and log a Socket Mode envelope as adapters.http's middleware does a request
+    (`status` is bolt's: 200 when acked)."""
+    if metrics is not None:
+        metrics.request(PLATFORM, kind, status, seconds)
+    # the same line as an HTTP request's, so both transports read alike in the logs
+    log.info("%s %s: %d in %.1f ms", PLATFORM, kind, status, seconds * 1000)
 
 
 class _Watch(AsyncRetryHandler):

@@ -5,6 +5,11 @@ One workspace with `SLACK_BOT_TOKEN`; several with `SLACK_CLIENT_ID`/`SLACK_CLIE
 database). Signatures are verified by bolt (v0 HMAC, 5-minute window). Every Web API call
 goes to `slack.api_base_url` with slack-sdk's retry handlers for 429s and dropped
 connections.
+
+Requests come over HTTP (`events`) or, with `--socket-mode`, as envelopes on slack-sdk's
+WebSocket (`SocketMode.handle`); both take the same way into bolt (`dispatch`), are counted
+in `outputs_requests_total` by kind and status with their ack time, and give their work a
+request id, workspace and channel in the log context.
 """
 
 from __future__ import annotations
@@ -12,26 +17,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import send_async_response
+from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http import METRICS_KEY, label
+from adapters.metrics import Metrics
 from adapters.slack.directory import Directory, api_error
 from adapters.slack.handlers import Handlers
-from adapters.slack.observed import observed, request_seen
+from adapters.slack.observed import observed, request_seen, socket_request_answered
 from adapters.slack.poster import SlackPoster
 from adapters.slack.retries import retry_handlers
 from adapters.slack.work import Work
+from bot import logs
 from bot.bootstrap import App
 from bot.config import Settings
 from storage.slack_tables import enterprise_of
@@ -71,6 +85,33 @@ class SocketModeUnavailable(RuntimeError):
     """Slack would not open a Socket Mode connection (refused app token, Slack unreachable)."""
 
 
+class SocketMode(AsyncSocketModeHandler):
+    """bolt's Socket Mode handler, with each envelope taken in as an HTTP request is: a
+    request id, its kind and log context, an ack owed while bolt runs, and counted."""
+
+    def __init__(self, server: SlackServer, app_token: str) -> None:
+        super().__init__(server.bolt, app_token, web_client=server.client)
+        self.server = server
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        # slack-sdk runs each envelope in a task of its own: what is bound here stays with
+        # this envelope and the work it starts.
+        logs.bind(request_id=logs.new_request_id())
+        started, wall = time.perf_counter(), time.time()
+        bolt_request = AsyncBoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+        kind = request_seen(bolt_request.body)
+        status = 400  # what `SlackServer.events` answers when bolt fails
+        try:
+            response = await self.server.dispatch(bolt_request)
+            status = response.status
+        except Exception:
+            log.exception("dispatching a Slack request failed")
+            return  # no ack: Slack delivers the envelope again
+        finally:
+            socket_request_answered(self.server.metrics, kind, status, time.perf_counter() - started)
+        await send_async_response(client, req, response, wall)
+
+
 class SlackServer:
     name = "slack"
 
@@ -81,6 +122,7 @@ class SlackServer:
         self.settings = settings
         self.socket_mode = socket_mode
         self.work = Work()
+        self.metrics: Metrics | None = None  # the web app's, once it is built (add_routes)
         self.directory = Directory()
         self.session = aiohttp.ClientSession()
         base = s.api_base_url if s.api_base_url.endswith("/") else s.api_base_url + "/"
@@ -104,7 +146,7 @@ class SlackServer:
         self.handlers = Handlers(app.engine, self.directory, s.command, self.work, self.session)
         self.handlers.register(self.bolt, revocation=self.installations is not None)
         self.poster = SlackPoster(self.client_for)
-        self.socket: AsyncSocketModeHandler | None = None
+        self.socket: SocketMode | None = None
 
     def _client(self, token: str | None) -> AsyncWebClient:
         return AsyncWebClient(
@@ -168,6 +210,8 @@ class SlackServer:
     # ---- PlatformServer
 
     def add_routes(self, web_app: web.Application) -> None:
+        # Envelopes come in over the socket, but count in the same /metrics as HTTP requests.
+        self.metrics = web_app[METRICS_KEY]
         if self.socket_mode:
             return
         web_app.router.add_post("/slack/events", self.events)
@@ -185,16 +229,21 @@ class SlackServer:
         except Exception as exc:  # undecodable or unparsable: Slack never sends these
             log.info("unreadable request on /slack/events: %s", type(exc).__name__)
             return web.Response(status=400, text="malformed request")
-        request_seen(request, bolt_request.body)  # metrics kind, log context
-        self.work.acks.started()  # the work this request starts waits for its answer
+        label(request, request_seen(bolt_request.body))  # adapters.http's middleware counts it
         try:
-            response = await self.bolt.async_dispatch(bolt_request)
+            response = await self.dispatch(bolt_request)
         except Exception:
             log.exception("dispatching a Slack request failed")
             return web.Response(status=400, text="request not understood")
+        return await to_aiohttp_response(response)
+
+    async def dispatch(self, bolt_request: AsyncBoltRequest) -> BoltResponse:
+        """Into bolt, from HTTP or the socket alike."""
+        self.work.acks.started()  # the work this request starts waits for its answer
+        try:
+            return await self.bolt.async_dispatch(bolt_request)
         finally:
             self.work.acks.answered()
-        return await to_aiohttp_response(response)
 
     async def install(self, request: web.Request) -> web.Response:
         flow = self.bolt.oauth_flow
@@ -212,9 +261,7 @@ class SlackServer:
         if self.socket_mode:
             app_token = self.settings.slack.app_token
             assert app_token is not None, "Socket Mode needs SLACK_APP_TOKEN"
-            self.socket = AsyncSocketModeHandler(
-                self.bolt, app_token.get_secret_value(), web_client=self.client
-            )
+            self.socket = SocketMode(self, app_token.get_secret_value())
             # The first URL is asked for here, so a refused app token or an unreachable Slack
             # stops `serve` with the reason; slack-sdk would retry it forever in silence.
             # Reconnections (Slack's `disconnect` requests, a dropped link) stay slack-sdk's.

@@ -4,25 +4,31 @@ The fake Web API answers `apps.connections.open` (called with the app-level toke
 `slack.api_base_url`) with a `ws://` URL on itself, and plays Slack's side of the socket:
 it sends envelopes shaped as recorded from slack-sdk's own mock server and checks that each
 is acknowledged by its envelope_id. What the envelopes carry reaches the engine and the
-answers go back through the fake Web API, as over HTTP.
+answers go back through the fake Web API, as over HTTP. The server's web app is up beside
+the socket for /metrics, where envelopes are counted as HTTP requests are.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.http import build_web_app
 from adapters.serve import configured
 from adapters.slack import blocks
 from adapters.slack.server import SlackServer
+from bot import logs
 from bot.bootstrap import App, build
 from bot.config import load_settings
 from bot.deliverable import Via
 from storage.database import Database
+from tests.ship.helpers import value
 from tests.slack.conftest import ADMIN, TOKEN, fixture, settings_env
 from tests.slack.fake_slack import FakeSlack
 
@@ -35,6 +41,7 @@ class Socket:
     fake: FakeSlack
     app: App
     server: SlackServer
+    http: TestClient
 
     async def send(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """An envelope of `kind` carrying `payload`; its ack, once the work it started is done."""
@@ -66,12 +73,15 @@ async def socket(fake: FakeSlack, db: Database) -> AsyncIterator[Socket]:
     assert configured(settings, socket_mode=True)[0] == ["slack"]
     app = await build(settings, url=db.url)
     server = SlackServer(app, settings, socket_mode=True)
+    http = TestClient(TestServer(build_web_app(app, [server]), host="127.0.0.1"))
+    await http.start_server()
     await server.start()
     try:
         await fake.connected()
-        yield Socket(fake, app, server)
+        yield Socket(fake, app, server, http)
     finally:
         await server.stop()
+        await http.close()
         await app.close()
 
 
@@ -142,6 +152,71 @@ async def test_an_unknown_event_over_the_socket_is_still_acked(socket: Socket) -
     ack = await socket.send("events_api", payload)
     assert set(ack) == {"envelope_id"}
     assert await socket.app.repo.export() == []
+
+
+async def metrics(socket: Socket) -> str:
+    resp = await socket.http.get("/metrics")
+    assert resp.status == 200
+    return await resp.text()
+
+
+async def test_envelopes_are_counted_by_kind_and_status_with_their_ack_time(socket: Socket) -> None:
+    await socket.command("help")
+    payload = fixture("socket_mode_events_api")["payload"]
+    payload["event"] = {"type": "some_future_event", "event_ts": "1.2"}
+    await socket.send("events_api", payload)
+    reaction = fixture("reaction_added")
+    await socket.send("events_api", reaction)
+
+    text = await metrics(socket)
+    requests = "outputs_requests_total"
+    assert value(text, requests, platform="slack", kind="command", status="200") == 1
+    assert value(text, requests, platform="slack", kind="other_event", status="200") == 1
+    assert value(text, requests, platform="slack", kind="reaction_added", status="200") == 1
+    assert value(text, "outputs_ack_seconds_count", platform="slack") == 3
+
+
+async def test_an_envelope_is_an_ack_owed_while_bolt_runs_it(socket: Socket) -> None:
+    owed: list[int] = []
+
+    @socket.server.bolt.middleware
+    async def peek(next: Any) -> None:  # bolt passes it by that name
+        owed.append(socket.server.work.acks.owed)
+        await next()
+
+    await socket.command("help")
+    assert owed == [1]  # so the work it starts waits for the ack (adapters/slack/work.py)
+    assert socket.server.work.acks.owed == 0
+
+
+class Contexts(logging.Handler):
+    """Each record with the log context it was written in (what the formatters add)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: list[tuple[int, str, dict[str, str]]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append((record.levelno, record.getMessage(), logs.context()))
+
+
+async def test_an_envelope_and_the_work_it_starts_log_with_its_ids(
+    socket: Socket, caplog: pytest.LogCaptureFixture
+) -> None:
+    await socket.command('type add idea "Idea"')
+    socket.fake.fail["chat.postMessage"] = "not_in_channel"  # a warning from the work after the ack
+    contexts = Contexts()
+    logging.getLogger().addHandler(contexts)
+    try:
+        with caplog.at_level(logging.INFO):
+            await socket.command("digest post")
+    finally:
+        logging.getLogger().removeHandler(contexts)
+
+    [done] = [c for _, m, c in contexts.seen if m.startswith("slack command: 200")]
+    assert done["workspace"] == "T111" and done["channel"] == "C111" and done["request_id"]
+    warned = [c for level, m, c in contexts.seen if level == logging.WARNING and "not_in_channel" in m]
+    assert warned and all(c == done for c in warned)
 
 
 async def test_a_disconnect_request_reconnects_through_a_fresh_url(socket: Socket) -> None:
