@@ -135,6 +135,11 @@ class TeamsSettings(_Section):
     app_type: Literal["MultiTenant", "SingleTenant"] = "MultiTenant"
     allow_unauthenticated: bool = False
     connector_base_url: str = ""
+    # Where app-only Graph tokens come from (team owners): `{login_url}/{tenant}` is the msal
+    # authority. msal accepts only https authorities.
+    login_url: Annotated[str, _check(r"^https://[^/?#]+(/[^?#]*)?$", "must be an https:// URL")] = (
+        "https://login.microsoftonline.com"
+    )
 
 
 class AccessSettings(_Section):
