@@ -22,6 +22,8 @@ MAX_CHANNEL_ID = 64  # the width of channel_id in the engine's tables
 _AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.I | re.S)
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.I)
 _TAG = re.compile(r"<[^>]+>")
+_GLUED = re.compile(r"=\s+(<[@#])")
+CONVERSATION_PREFIX = "19:"  # channels' and group chats' ids; people's are GUIDs or `29:…`
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -112,7 +114,8 @@ def plain_text(content: str) -> str:
 def command_text(activity: dict[str, Any], known: dict[str, str] | None = None) -> str:
     """`<at>Outputs</at> owners add <at>Alice</at>` → `owners add <@alice-id>`: mentions of the
     bot are removed, other people's become the engine's `<@id>` (their Entra id when `known`
-    maps their Bot Framework id to it)."""
+    maps their Bot Framework id to it), and a channel's (its id is a conversation id, `19:…`)
+    the engine's `<#id>`, so `route=<at>General</at>` names that channel."""
     text = _str(activity.get("text"))
     bot_id = _str(_dict(activity.get("recipient")).get("id"))
     known = known or {}
@@ -122,9 +125,15 @@ def command_text(activity: dict[str, Any], known: dict[str, str] | None = None) 
         shown, who = _str(entity.get("text")), _str(mentioned.get("id"))
         if entity.get("type") != "mention" or not shown or not who:
             continue
-        text = text.replace(shown, " " if who == bot_id else f" <@{known.get(who, who)}> ")
+        if who == bot_id:
+            text = text.replace(shown, " ")
+        elif who.startswith(CONVERSATION_PREFIX):
+            text = text.replace(shown, f"<#{who}>")
+        else:
+            text = text.replace(shown, f" <@{known.get(who, who)}> ")
+    text = _GLUED.sub(r"=\1", text)  # `owner=<at>Alice</at>`: the value stays one word
     text = _BREAK.sub("\n", text)
-    text = _TAG.sub(lambda m: m.group(0) if m.group(0).startswith("<@") else "", text)
+    text = _TAG.sub(lambda m: m.group(0) if m.group(0).startswith(("<@", "<#")) else "", text)
     text = html.unescape(text).replace("\u00a0", " ")
     text = text.replace("\u201c", '"').replace("\u201d", '"')  # Teams "smart quotes"
     return " ".join(text.split())

@@ -28,6 +28,16 @@ def test_other_mentions_become_engine_user_markup() -> None:
     assert convert.command_text(a, {"29:amber": "amber-aad"}) == "owners add <@amber-aad> <@29:bob>"
 
 
+def test_a_channel_mention_becomes_engine_channel_markup() -> None:
+    a = fixture("message_channel_mention")
+    a["text"] = '<at>Outputs</at> type add fix "Fix" route=<at>General</at> owner=<at>Amber</at>'
+    a["entities"] += [
+        {"type": "mention", "text": "<at>General</at>", "mentioned": {"id": "19:gen@thread.tacv2"}},
+        {"type": "mention", "text": "<at>Amber</at>", "mentioned": {"id": "29:amber", "name": "Amber"}},
+    ]
+    assert convert.command_text(a) == 'type add fix "Fix" route=<#19:gen@thread.tacv2> owner=<@29:amber>'
+
+
 def test_smart_quotes_and_html_are_plain_again() -> None:
     a = fixture("message_personal")
     a["text"] = "<p>deliver idea \u201cDark mode\u201d &amp; more</p>"

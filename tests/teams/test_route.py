@@ -172,11 +172,6 @@ async def test_a_route_by_channel_name_once_the_bot_knows_the_name(teams: Teams)
     assert len(announcements(teams)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/teams/convert.command_text turns a channel mention into a person mention "
-    "(`<@19:…>`, with spaces around it): `route=@General` is a usage error",
-)
 async def test_a_route_by_channel_mention(teams: Teams) -> None:
     await teams.post("conversation_update_bot_added")
     await say(teams, "purpose We solve customer problems")
