@@ -4,18 +4,29 @@ Engine text already uses Slack's markup (`<@U1>`, `<url|label>`, `*bold*`, escap
 text), so it goes into `mrkdwn` sections as it is. Slack allows 50 blocks per message and
 3,000 characters per section text: longer text is split at line ends (never inside a
 `<…>` token or an `&…;` escape) and, past 50 blocks, capped with a count of what was left out.
+
+A reply that carries a digest or a charter (`Reply.view`) gets a layout: a header from the
+text's first line, then the parts of the text with dividers between them. The parts are cut
+from the text itself, as bot.render writes it, so every word stays the translated one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from bot.charter import Charter
+from bot.digest import Digest
 from bot.events import FormField, OpenForm, Reply
 from bot.i18n import Translator, translator
+from bot.markup import mention
+from bot.render import STATUS_MARK
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK = 3000
 MAX_TITLE = 24
 MAX_LABEL = 2000
@@ -33,6 +44,7 @@ RECORD_TYPE = "outputs_record_type"
 VALUE = "value"
 
 Block = dict[str, Any]
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 
 
 def _safe_cut(text: str, limit: int) -> int:
@@ -84,6 +96,14 @@ def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+def context(texts: list[str]) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": x} for x in texts]}
+
+
+def left_out(t: Translator, count: int) -> Block:
+    return context([t.n("…{count} more part was left out.", "…{count} more parts were left out.", count)])
+
+
 def text_blocks(text: str, t: Translator, reserve: int = 0) -> list[Block]:
     """Sections for `text`, one per paragraph (split further when long), at most 50 in all."""
     pieces: list[str] = []
@@ -93,8 +113,74 @@ def text_blocks(text: str, t: Translator, reserve: int = 0) -> list[Block]:
     if len(pieces) <= room:
         return [section(p) for p in pieces]
     shown, left = pieces[: room - 1], len(pieces) - (room - 1)
-    note = t.n("…{count} more part was left out.", "…{count} more parts were left out.", left)
-    return [section(p) for p in shown] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+    return [section(p) for p in shown] + [left_out(t, left)]
+
+
+def digest_parts(lines: list[str], digest: Digest) -> tuple[list[list[str]], list[str]] | None:
+    """The lines after a digest's first one, cut into the parts bot.render.digest_text writes
+    them in: what precedes the types (late, missed, purpose, nothing produced), the per-type
+    lines, the completed items, the drafts; and apart, the contributors. Read from the end,
+    where each part's size is known from the digest and its entries start with known ids and
+    marks; the intro is what remains, so a purpose over several lines is no trouble. None when
+    the text is not shaped so (a multi-line title, say): the caller lays it out in one part."""
+    end = len(lines)
+
+    def take(size: int, starts: list[str], first: int) -> list[str] | None:
+        """The `size` lines before `end`, the ones from `first` on starting with `starts`."""
+        nonlocal end
+        begin = end - size
+        if begin < 0 or not all(lines[begin + first + n].startswith(s) for n, s in enumerate(starts)):
+            return None
+        part, end = lines[begin:end], begin
+        return part
+
+    contributors: list[str] | None = []
+    if digest.contributors:
+        mentions = " ".join(mention(u) for u in digest.contributors)
+        contributors = take(1, [], 0) if lines and lines[-1].endswith(mentions) else None
+    drafts: list[str] | None = []
+    if contributors is not None and (digest.drafts or digest.more_drafts):
+        ids = [f"• #{dl.deliverable.id} " for dl in digest.drafts]
+        drafts = take(1 + len(ids) + (digest.more_drafts > 0), ids, 1)  # heading, drafts, "…and N more"
+    items: list[str] | None = []
+    if drafts is not None and digest.items:
+        ids = [f"• #{d.id} " for d in digest.items]
+        items = take(1 + len(ids) + (digest.more > 0), ids, 1)
+    types = None
+    if items is not None:
+        types = take(len(digest.lines), [STATUS_MARK[line.status] + " " for line in digest.lines], 0)
+    if contributors is None or drafts is None or items is None or types is None:
+        return None
+    return [lines[:end], types, items, drafts], contributors
+
+
+def laid_out(text: str, view: Digest | Charter, t: Translator) -> list[Block]:
+    """A header from the first line, then the rest in parts with dividers between them: a
+    digest's intro, types, items and drafts as sections, its contributors as context; a
+    charter in one part. At most 50 blocks, the rest counted as for any reply."""
+    head, _, rest = text.partition("\n")
+    title = _BOLD.sub(r"\1", head).strip()
+    if not title:
+        return text_blocks(text, t)
+    lines = rest.split("\n")
+    parts: list[list[str]] = [lines]
+    contributors: list[str] = []
+    if isinstance(view, Digest) and (cut := digest_parts(lines, view)) is not None:
+        parts, contributors = cut
+    if len(title) > MAX_HEADER:
+        parts[0] = [head, *parts[0]]  # the header is cut short: the whole line is shown below it
+    groups = [[section(p) for p in split_text("\n".join(part))] for part in parts]
+    people, size = split_text("\n".join(contributors)), MAX_CONTEXT_ELEMENTS
+    groups.append([context(people[i : i + size]) for i in range(0, len(people), size)])
+    out: list[Block] = [{"type": "header", "text": plain(title, MAX_HEADER)}]
+    for n, group in enumerate(g for g in groups if g):
+        out += [{"type": "divider"}, *group] if n else group
+    if len(out) <= MAX_BLOCKS:
+        return out
+    kept = out[: MAX_BLOCKS - 1]
+    while kept[-1]["type"] == "divider":
+        kept.pop()
+    return [*kept, left_out(t, sum(b["type"] != "divider" for b in out[len(kept) :]))]
 
 
 def fallback(text: str) -> str:
@@ -107,6 +193,8 @@ def fallback(text: str) -> str:
 def message(reply: Reply) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage / chat.postEphemeral / response_url."""
     t = translator(reply.lang)
+    if isinstance(reply.view, Digest | Charter):
+        return {"text": fallback(reply.text), "blocks": laid_out(reply.text, reply.view, t)}
     return {"text": fallback(reply.text), "blocks": text_blocks(reply.text, t)}
 
 
