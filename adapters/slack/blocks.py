@@ -162,17 +162,22 @@ def laid_out(text: str, view: Digest | Charter, t: Translator) -> list[Block]:
     title = _BOLD.sub(r"\1", head).strip()
     if not title:
         return text_blocks(text, t)
+    # A header is plain text: the engine's escapes would show as `&amp;`, and a channel link
+    # (`<#C123>`, for a channel whose name is unknown) as markup; such a title stays mrkdwn.
+    first: Block = {"type": "header", "text": plain(_unescape(title), MAX_HEADER)}
+    if "<" in title:
+        first = section(head)
     lines = rest.split("\n")
     parts: list[list[str]] = [lines]
     contributors: list[str] = []
     if isinstance(view, Digest) and (cut := digest_parts(lines, view)) is not None:
         parts, contributors = cut
-    if len(title) > MAX_HEADER:
+    if len(title) > MAX_HEADER and first["type"] == "header":
         parts[0] = [head, *parts[0]]  # the header is cut short: the whole line is shown below it
     groups = [[section(p) for p in split_text("\n".join(part))] for part in parts]
     people, size = split_text("\n".join(contributors)), MAX_CONTEXT_ELEMENTS
     groups.append([context(people[i : i + size]) for i in range(0, len(people), size)])
-    out: list[Block] = [{"type": "header", "text": plain(title, MAX_HEADER)}]
+    out: list[Block] = [first]
     for n, group in enumerate(g for g in groups if g):
         out += [{"type": "divider"}, *group] if n else group
     if len(out) <= MAX_BLOCKS:
@@ -181,6 +186,10 @@ def laid_out(text: str, view: Digest | Charter, t: Translator) -> list[Block]:
     while kept[-1]["type"] == "divider":
         kept.pop()
     return [*kept, left_out(t, sum(b["type"] != "divider" for b in out[len(kept) :]))]
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def fallback(text: str) -> str:

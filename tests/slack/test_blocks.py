@@ -209,3 +209,12 @@ def test_a_charter_has_a_header_and_keeps_its_text_escaped() -> None:
     assert [b["type"] for b in rest] == ["section"]
     assert "\n".join(texts(payload)) == text.partition("\n")[2]
     assert "&lt;!channel&gt;" in rest[0]["text"]["text"] and "<!channel>" not in rest[0]["text"]["text"]
+
+
+def test_a_header_is_plain_text_unescaped_and_a_title_with_a_link_stays_mrkdwn() -> None:
+    t, view = translator("en"), digest()
+    escaped = blocks.laid_out("*What we produced* in #r&amp;d &lt;3\nbody", view, t)
+    assert escaped[0]["type"] == "header"
+    assert escaped[0]["text"]["text"] == "What we produced in #r&d <3"
+    linked = blocks.laid_out("*What we produced* in <#C1>\nbody", view, t)
+    assert linked[0] == blocks.section("*What we produced* in <#C1>")
