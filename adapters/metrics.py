@@ -33,14 +33,14 @@ class Metrics:
         self.registry = r = registry or CollectorRegistry()
         self.requests = Counter(
             "outputs_requests",
-            "HTTP requests from the platforms, by platform, kind (command, event type, "
-            "interaction or activity type) and HTTP status",
+            "Requests from the platforms (HTTP, and Slack Socket Mode envelopes), by platform, "
+            "kind (command, event type, interaction or activity type) and status (as HTTP's)",
             ["platform", "kind", "status"],
             registry=r,
         )
         self.ack_seconds = Histogram(
             "outputs_ack_seconds",
-            "Time from a platform request's arrival to its HTTP answer (the ack)",
+            "Time from a platform request's arrival to its answer (the ack)",
             ["platform"],
             buckets=ACK_BUCKETS,
             registry=r,
