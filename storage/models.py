@@ -240,4 +240,28 @@ class ConversationRefRow(Base):
     updated_at: Mapped[datetime]
 
 
+class PendingFileRow(Base):
+    """A file offered to one person and not yet accepted (Teams: the file consent card).
+
+    Teams sends a bot's file only once the person accepts its consent card, minutes later
+    and maybe on another replica, so the content waits here under a random token (the only
+    thing the card carries). Deleted once used; rows older than a day are deleted too.
+    """
+
+    __tablename__ = "pending_files"
+    __table_args__ = (
+        sa.UniqueConstraint("token", name="uq_pending_files_token"),
+        sa.Index("ix_pending_files_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(sa.String(64))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+
+
 import storage.slack_tables  # noqa: E402, F401  (slack-sdk's OAuth tables join this metadata)

@@ -9,11 +9,13 @@ a card or an invoke response.
 | invoke `adaptiveCard/action` (setup card, a draft's card) | SetupSubmitted / FieldsSubmitted |
 | conversationUpdate / installationUpdate | BotJoined, MemberJoined; references kept or forgotten |
 | messageUpdate / messageDelete | MessageEdited / MessageDeleted |
+| invoke `fileConsent/invoke` (an `export` file accepted or declined) | — (the upload) |
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from http import HTTPStatus
@@ -25,7 +27,17 @@ from botbuilder.schema import Activity
 
 from adapters.teams import cards, convert
 from adapters.teams.adapter import wire_of
-from adapters.teams.delivery import Background, Delivery, People, card_activity, text_activities
+from adapters.teams.delivery import (
+    Background,
+    Delivery,
+    People,
+    UploadFailed,
+    attachment_activity,
+    card_activity,
+    consent_activity,
+    text_activities,
+    upload,
+)
 from adapters.teams.owners import TeamOwners
 from bot.charter import ChannelKey
 from bot.deliverable import Via
@@ -47,10 +59,11 @@ from bot.events import (
     Reply,
     SetupSubmitted,
 )
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.markup import to_plain
 from bot.ports import ChannelInfo, MessageSnapshot
 from storage.conversations import ConversationRefs
+from storage.pending_files import PendingFile
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +82,10 @@ def is_private_command(text: str) -> bool:
 class TeamsGateway:
     """What the engine may ask Teams during a turn."""
 
-    def __init__(self, turn: TurnContext, adapter_key: str) -> None:
+    def __init__(self, turn: TurnContext, adapter_key: str, refs: ConversationRefs) -> None:
         self.turn = turn
         self.key = adapter_key
+        self.refs = refs
 
     async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None:
         return None  # message actions carry their message; bots get no reactions to resolve
@@ -80,11 +94,24 @@ class TeamsGateway:
         connector = self.turn.turn_state.get(self.key)
         if connector is None:
             return False
+        conversation = await self._conversation_id(channel)
+        if not conversation:
+            return False
         try:
-            await connector.conversations.get_conversation_member(channel.channel_id, user_id)
+            await connector.conversations.get_conversation_member(conversation, user_id)
         except Exception:  # 404 (not a member) and every failure: not shown
             return False
         return True
+
+    async def _conversation_id(self, channel: ChannelKey) -> str:
+        """The conversation's real id: chats with ids too long for the tables are keyed by a
+        digest (`convert.channel_id`), which the connector does not know; their stored
+        conversation reference holds the id itself."""
+        if not channel.channel_id.startswith("~"):
+            return channel.channel_id
+        stored = await self.refs.get(channel)
+        conversation = convert._dict(stored.reference.get("conversation")) if stored else {}
+        return convert._str(conversation.get("id"))
 
 
 class OutputsBot(ActivityHandler):
@@ -151,7 +178,7 @@ class OutputsBot(ActivityHandler):
         return user in await self.owners.owners(convert.tenant_id(wire), group)
 
     async def _handle(self, turn: TurnContext, event: Event) -> list[Outbound]:
-        gateway = TeamsGateway(turn, self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY)
+        gateway = TeamsGateway(turn, self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY, self.refs)
         return await self.engine.handle(event, gateway)
 
     # --- messages: commands, and cards submitted with Action.Submit ---------------------------
@@ -262,6 +289,8 @@ class OutputsBot(ActivityHandler):
             "composeExtension/submitAction": self._submit_action,
             "adaptiveCard/action": self._card_action,
         }
+        if wire.get("name") == "fileConsent/invoke":
+            return await self._file_consent_answered(turn_context, wire)
         handler = handlers.get(str(wire.get("name")))
         if handler is None:
             return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
@@ -311,6 +340,108 @@ class OutputsBot(ActivityHandler):
         if body.get("type") == cards.CONTENT_TYPE and isinstance(value, dict):
             return [card_activity(value)]
         return []
+
+    # --- files: the answer to an `export` file's consent card ------------------------------
+
+    async def _file_consent_answered(self, turn: TurnContext, wire: dict[str, Any]) -> InvokeResponse:
+        """Teams waits for an empty 200, whatever happened: what went wrong is said in the chat."""
+        try:
+            await self._file_consent(turn, wire)
+        except Exception as exc:
+            log.error("teams: file consent failed: %r", exc, exc_info=exc)
+            t = translator(wire.get("locale"))
+            with contextlib.suppress(Exception):
+                await self._say(turn, t("Something went wrong on my side. Try again in a moment."))
+        return InvokeResponse(status=int(HTTPStatus.OK))
+
+    async def _file_consent(self, turn: TurnContext, wire: dict[str, Any]) -> None:
+        t = translator(wire.get("locale"))
+        value = convert._dict(wire.get("value"))
+        token = convert._str(convert._dict(value.get("context")).get("token"))
+        pending = await self.delivery.files.get(token)
+        if pending is None:
+            await self._say(turn, t("That export has expired: run `export` again."))
+            return
+        user = convert.user_id(convert._dict(wire.get("from")))
+        if (pending.platform, pending.workspace_id, pending.user_id) != (
+            convert.PLATFORM,
+            convert.tenant_id(wire),
+            user,
+        ):
+            await self._say(turn, t("That file was made for someone else: run `export` to get your own."))
+            return
+        if value.get("action") != "accept":
+            await self.delivery.files.delete(token)
+            note = t("Not sent: `{name}`. Run `export` again whenever you need it.", name=pending.filename)
+            if not await self._replace_card(turn, wire, note):
+                await self._say(turn, note)
+            return
+        work = asyncio.ensure_future(self._upload(pending, convert._dict(value.get("uploadInfo")), t))
+        try:
+            done = await asyncio.wait_for(asyncio.shield(work), self.delivery.adapter.invoke_deadline)
+        except TimeoutError:  # a large file: the invoke is answered now, the upload goes on
+            self.background.spawn(self._uploaded_late(wire, work))
+            return
+        await self._uploaded(turn, wire, *done)
+
+    async def _upload(
+        self, pending: PendingFile, info: dict[str, Any], t: Translator
+    ) -> tuple[str | None, list[Activity]]:
+        """Upload the file. Then: the note that replaces the consent card, and the file's card;
+        or, when the upload failed, no note and a new consent card to try again with (the
+        pending file is kept for it)."""
+        url = convert._str(info.get("uploadUrl"))
+        try:
+            if not url.startswith(("https://", "http://")):
+                raise UploadFailed(f"no usable uploadUrl: {url[:80]!r}")
+            await upload(url, pending.data)
+        except UploadFailed as exc:
+            log.warning("teams: upload of %s for %s failed: %s", pending.filename, pending.user_id, exc)
+            note = t(
+                "I could not upload `{name}`. Accept the new card below to try again.", name=pending.filename
+            )
+            retry = consent_activity(pending.filename, pending.data, "", pending.token)
+            return None, [*text_activities(note, self.people.names), retry]
+        await self.delivery.files.delete(pending.token)
+        sent = t("Sent: `{name}`.", name=convert._str(info.get("name")) or pending.filename)
+        return sent, [attachment_activity(cards.file_info(info))]
+
+    async def _uploaded(
+        self, turn: TurnContext, wire: dict[str, Any], card_note: str | None, activities: list[Activity]
+    ) -> None:
+        if card_note is not None:
+            await self._replace_card(turn, wire, card_note)
+        await self.delivery.send(turn, activities)
+
+    async def _uploaded_late(
+        self, wire: dict[str, Any], work: asyncio.Future[tuple[str | None, list[Activity]]]
+    ) -> None:
+        """The upload outlived the invoke: its outcome is sent through the chat's reference."""
+        card_note, activities = await work
+
+        async def logic(turn: TurnContext) -> None:
+            await self._uploaded(turn, wire, card_note, activities)
+
+        await self.delivery.continue_in(convert.key_of(wire), logic)
+
+    async def _replace_card(self, turn: TurnContext, wire: dict[str, Any], note: str) -> bool:
+        """Replace the consent card that was answered with a short note, so that it cannot be
+        answered twice; False when there is no card to replace or Teams refused."""
+        card_id = convert._str(wire.get("replyToId"))
+        if not card_id:
+            return False
+        [activity, *_] = text_activities(note, self.people.names)
+        activity.id = card_id
+        activity.attachments = []
+        try:
+            await turn.update_activity(activity)
+        except Exception as exc:
+            log.info("teams: consent card %s not replaced: %r", card_id, exc)
+            return False
+        return True
+
+    async def _say(self, turn: TurnContext, text: str) -> None:
+        await self.delivery.send(turn, text_activities(text, self.people.names))
 
     async def _fetch_task(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
         t = translator(wire.get("locale"))

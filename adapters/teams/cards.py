@@ -175,3 +175,34 @@ def card_response(content: dict[str, Any]) -> dict[str, Any]:
 
 def message_response(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+# --- files: Teams sends a bot's file only once the person accepts its consent card -----------
+
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+
+
+def file_consent(filename: str, size: int, description: str, token: str) -> dict[str, Any]:
+    """The consent card (an attachment): both answers carry the pending file's token only."""
+    context = {"token": token}
+    return {
+        "contentType": FILE_CONSENT,
+        "name": filename,
+        "content": {
+            "description": description,
+            "sizeInBytes": size,
+            "acceptContext": context,
+            "declineContext": dict(context),
+        },
+    }
+
+
+def file_info(upload: dict[str, Any]) -> dict[str, Any]:
+    """The card of an uploaded file, from the `uploadInfo` of the accepted consent."""
+    return {
+        "contentType": FILE_INFO,
+        "contentUrl": upload.get("contentUrl"),
+        "name": upload.get("name"),
+        "content": {"uniqueId": upload.get("uniqueId"), "fileType": upload.get("fileType")},
+    }

@@ -7,6 +7,11 @@ personal chat with the bot. Channel posts go through the channel's stored conver
 reference (`continue_conversation`), so a command typed in a thread still posts the digest
 at the channel's top level, and the scheduler uses the very same path.
 
+`export` sends a real file, the only way Teams lets a bot do so: a file consent card in the
+person's personal chat (`offer_file`). The content waits in `pending_files` under a random
+token, the card's only context; when the person accepts, Teams gives an upload URL, the bot
+PUTs the bytes there (`upload`) and sends the file's card (see `OutputsBot._file_consent`).
+
 A 429 is retried by the connector client's own policy (`adapter.connector_retry`, after each
 Retry-After); when it gives up, a proactive post raises `bot.fanout.RateLimited` with the
 last Retry-After, so the scheduler's fan-out holds the tenant back and sends it again.
@@ -16,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import aiohttp
 from botbuilder.core import CloudAdapterBase, TurnContext
 from botbuilder.schema import (
     Activity,
@@ -41,9 +48,12 @@ from bot.fanout import RateLimited
 from bot.i18n import translator
 from bot.markup import to_markdown, to_plain
 from storage.conversations import ConversationRefs
+from storage.pending_files import PendingFiles
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER = 30.0  # when a 429 comes without a usable Retry-After
+UPLOAD_TIMEOUT_SECONDS = 60.0  # per attempt: a connection error is tried once more
+_NOT_IN_ONEDRIVE = re.compile(r'["*:<>?/\\|\x00-\x1f]')
 
 
 def rate_limited(exc: Exception) -> RateLimited | None:
@@ -134,21 +144,78 @@ def card_activity(content: dict[str, Any], summary: str = "") -> Activity:
     )
 
 
-def file_activities(f: SendFile, names: dict[str, str]) -> list[Activity]:
-    """Bots cannot attach files in channels without a consent dance: the content is sent as a
-    code block (split if long), with the file name first."""
-    head = f"{f.text}\n" if f.text else ""
-    return text_activities(f"{head}`{f.filename}`\n```\n{f.content}\n```", names)
+def attachment_activity(attachment: dict[str, Any]) -> Activity:
+    """A message carrying one attachment given as JSON (a file consent or file info card)."""
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[
+            Attachment(
+                content_type=attachment["contentType"],
+                content=attachment.get("content"),
+                content_url=attachment.get("contentUrl"),
+                name=attachment.get("name"),
+            )
+        ],
+    )
+
+
+def onedrive_name(filename: str) -> str:
+    """The file lands in the person's OneDrive, which refuses `" * : < > ? / \\ |` in a name
+    (a chat without a name is exported under its id, `19:…@thread.v2`)."""
+    stem, dot, extension = _NOT_IN_ONEDRIVE.sub("-", filename).strip(" .").rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    return (stem[:200] or "outputs-export") + dot + extension
+
+
+def consent_activity(filename: str, data: bytes, description: str, token: str) -> Activity:
+    return attachment_activity(cards.file_consent(filename, len(data), description or filename, token))
+
+
+class UploadFailed(Exception):
+    """The bytes did not reach the upload URL Teams gave (refused, or unreachable twice)."""
+
+
+async def upload(url: str, data: bytes, timeout: float = UPLOAD_TIMEOUT_SECONDS) -> None:
+    """PUT the whole file to an accepted consent's `uploadUrl` (a OneDrive upload session) in
+    one range. A connection error is tried once more; a refusal is not."""
+    size = len(data)
+    headers = {"Content-Length": str(size)}
+    if size:
+        headers["Content-Range"] = f"bytes 0-{size - 1}/{size}"
+    last: Exception | None = None
+    for _attempt in range(2):
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+                if hasattr(session, "_retry_connection"):
+                    # aiohttp (3.10+) silently sends a PUT again when the server disconnects:
+                    # the retry is ours alone, so that "once more" means once.
+                    session._retry_connection = False
+                async with session.put(url, data=data, headers=headers) as resp:
+                    if resp.status >= 300:
+                        raise UploadFailed(f"upload refused: HTTP {resp.status}")
+                    return
+        except aiohttp.ClientConnectionError as exc:
+            last = exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise UploadFailed(f"upload failed: {exc!r}") from exc
+    raise UploadFailed(f"upload failed twice: {last!r}") from last
 
 
 class Delivery:
     def __init__(
-        self, adapter: CloudAdapterBase, app_id: str, refs: ConversationRefs, people: People
+        self,
+        adapter: CloudAdapterBase,
+        app_id: str,
+        refs: ConversationRefs,
+        people: People,
+        files: PendingFiles,
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.refs = refs
         self.people = people
+        self.files = files
 
     # --- in a turn -------------------------------------------------------------------------
 
@@ -173,10 +240,24 @@ class Delivery:
                 else:
                     await self.direct(turn, tenant, out.user_id, [card_activity(content, out.title)])
             elif isinstance(out, SendFile):
-                await self.direct(turn, tenant, out.user_id, file_activities(out, names))
+                await self.offer_file(turn, tenant, out)
             else:  # FormErrors outside a card action: say what is wrong in words
                 text = "\n".join(f"{k}: {v}" for k, v in out.errors.items())
                 await self._send(turn, text_activities(text, names))
+
+    async def offer_file(self, turn: TurnContext, tenant: str, f: SendFile) -> str:
+        """Keep the file for its person and send them the consent card, in their personal
+        chat (the only place Teams lets a bot send a file)."""
+        if not f.user_id:
+            return ""
+        name = onedrive_name(f.filename)
+        token = await self.files.add(PLATFORM, tenant, f.user_id, name, f.content)
+        card = consent_activity(name, f.content.encode("utf-8"), f.text, token)
+        return await self.direct(turn, tenant, f.user_id, [card])
+
+    async def send(self, turn: TurnContext, activities: list[Activity]) -> str:
+        """Send in the turn's own conversation; return the first message's id."""
+        return await self._send(turn, activities)
 
     async def _send(self, turn: TurnContext, activities: list[Activity]) -> str:
         ids = []

@@ -18,6 +18,7 @@ from bot.charter import ChannelKey
 from bot.config import Settings
 from bot.events import Reply
 from storage.conversations import ConversationRefs
+from storage.pending_files import PendingFiles
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -56,7 +57,8 @@ class TeamsServer:
         self.refs = ConversationRefs(app.db)
         self.people = People()
         self.background = Background()
-        self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people)
+        self.files = PendingFiles(app.db)  # `export` files waiting for their consent card
+        self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people, self.files)
         owners = TeamOwners(graph_token or app_token_source(t), graph_url)
         self.bot = OutputsBot(app.engine, self.refs, self.delivery, owners, self.people, self.background)
         self.poster = TeamsPoster(self.delivery)

@@ -2,11 +2,14 @@
 
 It records every call the bot makes, answers like the real service (an id for each posted
 activity, a conversation for each private chat), and can be told to fail the next posts
-with given statuses (429, 503…) to exercise retries.
+with given statuses (429, 503…) to exercise retries. It also plays the OneDrive upload URL of
+an accepted file consent card (`PUT /upload/{name}`): it keeps the bytes, and can refuse them,
+drop the connection, or hold them until a test lets them through.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,14 @@ class Call:
     path: str
     conversation: str
     body: Any
+    id: str = ""  # the id answered for a posted activity
+
+
+@dataclass
+class Upload:
+    name: str
+    headers: dict[str, str]
+    data: bytes
 
 
 @dataclass
@@ -31,6 +42,10 @@ class FakeConnector:
     members: dict[str, set[str]] = field(default_factory=dict)  # conversation → member ids
     team_owners: dict[str, set[str]] = field(default_factory=dict)  # group id → owner ids
     team_groups: dict[str, str] = field(default_factory=dict)  # team id → group id
+    uploads: list[Upload] = field(default_factory=list)  # PUTs to an upload URL that succeeded
+    fail_uploads: list[int | str] = field(default_factory=list)  # next uploads: a status or "drop"
+    upload_gate: asyncio.Event | None = None  # when set up, uploads wait for it
+    upload_attempts: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -42,6 +57,7 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self.get_member)
         app.router.add_get("/v3/teams/{tid}", self.team_details)
         app.router.add_get("/graph/teams/{gid}/members", self.graph_members)
+        app.router.add_put("/upload/{name}", self.upload)
         return app
 
     # --- what tests read ---------------------------------------------------------------------
@@ -51,6 +67,14 @@ class FakeConnector:
 
     def texts(self) -> list[str]:
         return [str(c.body.get("text") or "") for c in self.activities()]
+
+    def attachments(self, content_type: str) -> list[dict[str, Any]]:
+        return [
+            a
+            for c in self.activities()
+            for a in c.body.get("attachments") or []
+            if a.get("contentType") == content_type
+        ]
 
     def cards(self) -> list[dict[str, Any]]:
         return [
@@ -72,7 +96,9 @@ class FakeConnector:
                 status=status,
                 headers={"Retry-After": self.retry_afters.pop(0) if self.retry_afters else self.retry_after},
             )
-        return web.json_response({"id": f"act-{next(self._ids)}"})
+        answer = f"act-{next(self._ids)}"
+        self.calls[-1].id = answer
+        return web.json_response({"id": answer})
 
     async def create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -86,6 +112,23 @@ class FakeConnector:
         if uid in self.members.get(cid, set()):
             return web.json_response({"id": uid, "aadObjectId": uid, "name": uid})
         return web.json_response({"error": {"code": "NotFound"}}, status=404)
+
+    async def upload(self, request: web.Request) -> web.StreamResponse:
+        if self.upload_gate is not None:
+            await self.upload_gate.wait()
+        data = await request.read()
+        self.upload_attempts += 1
+        if self.fail_uploads:
+            failure = self.fail_uploads.pop(0)
+            if failure == "drop":
+                assert request.transport is not None
+                request.transport.close()  # the client sees the connection go
+                return web.Response()
+            return web.json_response({"error": {"code": "generalException"}}, status=int(failure))
+        self.uploads.append(Upload(request.match_info["name"], dict(request.headers), data))
+        name = request.match_info["name"]
+        item = {"id": f"item-{len(self.uploads)}", "name": name, "size": len(data)}
+        return web.json_response(item, status=201)
 
     async def team_details(self, request: web.Request) -> web.Response:
         tid = request.match_info["tid"]

@@ -31,6 +31,7 @@ def test_the_package_holds_the_manifest_and_both_icons(tmp_path: Path) -> None:
     assert m["id"] == APP_ID and m["version"] == "1.2.3"
     [bot] = m["bots"]
     assert bot["botId"] == APP_ID and sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
+    assert bot["supportsFiles"] is True  # `export`: the file consent card needs it
     [command] = m["composeExtensions"][0]["commands"]
     assert command["type"] == "action" and command["context"] == ["message"] and command["fetchTask"]
     rsc = {p["name"] for p in m["authorization"]["permissions"]["resourceSpecific"]}
