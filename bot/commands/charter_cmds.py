@@ -31,6 +31,8 @@ from bot.render import charter_text, how_to_tag, schedule_text
 
 _USER = re.compile(r"^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9._:@-]+)(?:\|[^>]*)?>$")
+# What a channel id looks like when typed as such: Slack's (C…, G…) and Teams' (19:…).
+_CHANNEL_ID = re.compile(r"^(?:[CG][A-Z0-9]{6,}|19:[A-Za-z0-9._:@-]+)$")
 _TARGET = re.compile(r"^(\d{1,5})(?:/(week|month))?$")
 TYPE_ADD_OPTIONS = {"emoji", "fields", "target", "route", "description"}
 
@@ -119,13 +121,23 @@ def parse_user(word: str) -> str:
 
 
 async def parse_channel(ctx: Ctx, word: str) -> str:
+    """A channel's id from a mention (`<#C123|name>`), a name the bot has seen, or an id.
+    A name it has not seen is refused: taken as an id, it would route to nowhere."""
     if m := _CHANNEL.match(word):
         return m.group(1)
     name = word.lstrip("#")
     for info in await ctx.repo.list_channels(ctx.key.platform, ctx.key.workspace_id):
         if info.name == name:
             return info.key.channel_id
-    return name
+    if _CHANNEL_ID.match(name):
+        return name
+    raise SpecError(
+        ctx.t(
+            "I do not know a channel named #{name}. Mention it instead (in Slack, type # and "
+            "choose it; in Teams, @mention it), or give its id.",
+            name=escape(name),
+        )
+    )
 
 
 class SpecError(ValueError):

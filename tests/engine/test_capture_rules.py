@@ -214,3 +214,18 @@ async def test_route_announces_completed_deliverable_once(d):
     assert "Signed ACME" in announce[0].text and dl.permalink in announce[0].text, out
     await d.react("U2", ts, "trophy")
     assert not any(r.channel_id == "C9" for r in d.replies())
+
+
+async def test_a_route_by_name_needs_a_channel_the_bot_has_seen(d):
+    await d.setup_charter()
+    out = await d.text(ADMIN, 'type add win "Customer win" emoji=trophy route=#nowhere')
+    assert "I do not know a channel named #nowhere" in out
+    charter = await d.repo.get_charter(key())
+    assert charter is not None and charter.type("win") is None  # nothing declared
+    await d.cmd("U1", "help", channel="C7")  # the bot sees #c7
+    out = await d.text(ADMIN, 'type add win "Customer win" emoji=trophy route=#c7')
+    assert "Declared" in out, out
+    await d.text(ADMIN, 'type add lead "Lead" emoji=star route=C0123ABCD')  # an id, as typed
+    charter = await d.repo.get_charter(key())
+    assert charter is not None
+    assert charter.type("win").route == "C7" and charter.type("lead").route == "C0123ABCD"
