@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -68,6 +69,9 @@ from storage.pending_files import PendingFile
 log = logging.getLogger(__name__)
 
 PREFIX = "@Outputs"
+TEAM_DETAILS_SECONDS = 3.0  # the connector's team details, asked within an invoke's 5 seconds
+TEAM_DETAILS_RETRY_SECONDS = 60.0  # after a failure, the team's next try
+REMEMBERED = 10_000  # conversation references known to be stored, kept in memory
 # Answers that can show other channels' work or one person's own list: never in a shared thread.
 PRIVATE_COMMANDS = frozenset({"search", "drafts", "export"})
 
@@ -131,6 +135,8 @@ class OutputsBot(ActivityHandler):
         self.people = people
         self.background = background
         self.group_ids: dict[str, str] = {}  # team id → Entra group id (for Graph)
+        self._no_group: dict[str, float] = {}  # team id → when its details last failed
+        self._remembered: dict[ChannelKey, tuple[str, dict[str, Any]]] = {}
 
     # --- every activity ----------------------------------------------------------------------
 
@@ -153,7 +159,16 @@ class OutputsBot(ActivityHandler):
         reference["conversation"] = conversation
         reference.pop("activityId", None)
         reference["teamId"] = convert.team_id(wire)
-        await self.refs.save(convert.key_of(wire), turn.activity.service_url, reference)
+        # Every message carries the reference, mostly unchanged: with the channel-message
+        # permission that is every message in the team, so only a change is written. Other
+        # activities (the bot added or removed, maybe on another replica) are always written.
+        key, seen = convert.key_of(wire), (turn.activity.service_url, reference)
+        if wire.get("type") == "message" and self._remembered.get(key) == seen:
+            return
+        await self.refs.save(key, turn.activity.service_url, reference)
+        if len(self._remembered) >= REMEMBERED:
+            self._remembered.pop(next(iter(self._remembered)))
+        self._remembered[key] = seen
 
     async def _actor(self, turn: TurnContext, wire: dict[str, Any]) -> Actor:
         return convert.actor(wire, is_admin=await self._is_team_owner(turn, wire))
@@ -163,19 +178,35 @@ class OutputsBot(ActivityHandler):
         user = convert.user_id(convert._dict(wire.get("from")))
         if not team_id or not user or self.owners.token is None:
             return False
-        group = self.group_ids.get(team_id)
-        if group is None:
-            try:
-                connector = await TeamsInfo.get_teams_connector_client(turn)
-                details = await asyncio.to_thread(connector.teams.get_team_details, team_id)
-                group = details.aad_group_id
-            except Exception as exc:
-                log.warning("teams: team details of %s unavailable: %r", team_id, exc)
-                return False
-            if not group:
-                return False
-            self.group_ids[team_id] = group
+        group = self.group_ids.get(team_id) or await self._group_of(turn, team_id)
+        if not group:
+            return False
         return user in await self.owners.owners(convert.tenant_id(wire), group)
+
+    async def _group_of(self, turn: TurnContext, team_id: str) -> str | None:
+        """The team's Entra group id from the connector's team details, when activities did
+        not carry it (channel messages do not). A failure is not asked again for a minute:
+        every command in the team would otherwise wait on it."""
+        failed = self._no_group.get(team_id)
+        if failed is not None and time.monotonic() - failed < TEAM_DETAILS_RETRY_SECONDS:
+            return None
+        try:
+            connector = await TeamsInfo.get_teams_connector_client(turn)
+            details = await asyncio.wait_for(
+                asyncio.to_thread(connector.teams.get_team_details, team_id), TEAM_DETAILS_SECONDS
+            )
+            group = details.aad_group_id
+        except Exception as exc:
+            log.warning("teams: team details of %s unavailable: %r", team_id, exc)
+            group = None
+        if not group:
+            if failed is None:
+                log.warning("teams: no Entra group id for team %s: team owners are not known", team_id)
+            self._no_group[team_id] = time.monotonic()
+            return None
+        self._no_group.pop(team_id, None)
+        self.group_ids[team_id] = group
+        return str(group)
 
     async def _handle(self, turn: TurnContext, event: Event) -> list[Outbound]:
         gateway = TeamsGateway(turn, self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY, self.refs)
@@ -185,15 +216,16 @@ class OutputsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         wire = wire_of(turn_context.activity)
+        card = isinstance(wire.get("value"), dict) and not (wire.get("text") or "").strip()
+        if not card and convert.conversation_type(wire) != "personal" and not convert.mentions_bot(wire):
+            return  # a channel message that is not for the bot: no owner lookup, nothing
         actor = await self._actor(turn_context, wire)
         if actor.is_bot:
             return
-        if isinstance(wire.get("value"), dict) and not (wire.get("text") or "").strip():
+        if card:
             outs = await self._card_submitted(turn_context, wire, actor)
             await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
             return
-        if convert.conversation_type(wire) != "personal" and not convert.mentions_bot(wire):
-            return  # a channel message that is not for the bot
         text = convert.command_text(wire, self.people.aad_by_bf)
         event = CommandInvoked(convert.channel_info(wire), actor, text, prefix=PREFIX)
         outs = await self._handle(turn_context, event)
@@ -279,6 +311,9 @@ class OutputsBot(ActivityHandler):
                 if r.reference.get("teamId") == team
             }
         await self.refs.forget(convert.PLATFORM, tenant, gone)
+        for channel_id in gone:
+            key = ChannelKey(platform=convert.PLATFORM, workspace_id=tenant, channel_id=channel_id)
+            self._remembered.pop(key, None)
 
     # --- invokes ------------------------------------------------------------------------------
 

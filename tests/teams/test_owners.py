@@ -52,3 +52,34 @@ async def test_without_graph_only_configured_admins_and_charter_owners(teams: Te
     await teams.command("purpose Not mine", user=OWNER)
     assert "Only owners" in teams.connector.texts()[-1]
     assert not [c for c in teams.connector.calls if c.path.startswith("/graph/")]
+
+
+def _asked(t: Teams, prefix: str) -> int:
+    return len([c for c in t.connector.calls if c.path.startswith(prefix)])
+
+
+async def test_a_channel_message_not_for_the_bot_asks_nobody_who_owns_the_team(with_graph: Teams) -> None:
+    a = with_graph.activity("message_channel_mention", text="Lunch at noon?", entities=[])
+    a["from"] = {"id": "29:someone", "aadObjectId": "someone"}
+    await with_graph.post(a)
+    assert _asked(with_graph, "/v3/teams/") == 0 and _asked(with_graph, "/graph/") == 0
+    assert with_graph.connector.texts() == []
+
+
+async def test_team_details_that_fail_are_not_asked_again_at_once(
+    with_graph: Teams, caplog: pytest.LogCaptureFixture
+) -> None:
+    with_graph.connector.team_groups.pop(TEAM)  # the connector knows no group for the team
+    await with_graph.command("purpose One", user=OWNER)
+    await with_graph.command("purpose Two", user=OWNER)
+    assert _asked(with_graph, "/v3/teams/") == 1
+    assert "Only owners" in with_graph.connector.texts()[-1]  # owners unknown: configured admins only
+    assert caplog.text.count("no Entra group id for team") == 1
+
+
+async def test_an_unchanged_conversation_reference_is_not_written_again(with_graph: Teams) -> None:
+    await with_graph.command("help", user=OWNER)
+    [ref] = await with_graph.server.refs.list("teams")
+    await with_graph.command("help", user=OWNER)
+    [again] = await with_graph.server.refs.list("teams")
+    assert again.updated_at == ref.updated_at
