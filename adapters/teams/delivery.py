@@ -226,9 +226,7 @@ class Delivery:
         names = self.people.names
         for out in outs:
             if isinstance(out, Reply) and out.audience is Audience.CHANNEL:
-                await self.post(
-                    out, ChannelKey(platform=PLATFORM, workspace_id=tenant, channel_id=out.channel_id)
-                )
+                await self._post_or_tell(turn, out, tenant, personal)
             elif isinstance(out, Reply) and out.audience is Audience.EPHEMERAL and (personal or not private):
                 await self._send(turn, reply_activities(out, names))
             elif isinstance(out, Reply):
@@ -258,6 +256,34 @@ class Delivery:
     async def send(self, turn: TurnContext, activities: list[Activity]) -> str:
         """Send in the turn's own conversation; return the first message's id."""
         return await self._send(turn, activities)
+
+    async def _post_or_tell(self, turn: TurnContext, out: Reply, tenant: str, personal: bool) -> None:
+        """A post to a channel (this one, or a route's). When it fails (the bot is not in that
+        channel, the connector refused), what was asked is done already: say so to the person,
+        privately, and log it; the rest of the answer still goes out."""
+        channel = ChannelKey(platform=PLATFORM, workspace_id=tenant, channel_id=out.channel_id)
+        try:
+            await self.post(out, channel)
+        except Exception as exc:
+            log.warning(
+                "teams: post to a channel failed: channel=%s tenant=%s kind=%s error=%r",
+                out.channel_id,
+                tenant,
+                out.kind,
+                exc,
+            )
+            t = translator(turn.activity.locale)
+            problem = t("Outputs is not in that channel: add it to the channel's team, then try again.")
+            if rate_limited(exc) is not None:
+                problem = t("Teams asked me to slow down. Try again in a minute.")
+            where = f"`{out.channel_id}`"  # its id: the name is not known here
+            text = t("I could not post in {channel}: {problem}", channel=where, problem=problem)
+            note = text_activities(text, self.people.names)
+            sender = turn.activity.from_property
+            if personal:
+                await self._send(turn, note)
+            elif sender is not None:
+                await self.direct(turn, tenant, sender.aad_object_id or sender.id or "", note)
 
     async def _send(self, turn: TurnContext, activities: list[Activity]) -> str:
         ids = []

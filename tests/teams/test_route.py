@@ -144,7 +144,7 @@ async def test_a_route_channel_without_reference_fails_the_announcement_not_the_
     teams: Teams, caplog: pytest.LogCaptureFixture
 ) -> None:
     await declare(teams, channel_ref(NOWHERE))
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         resp = await teams.post(record(teams, "Login loop", "Clear the cookie"))
     assert resp.status == 200
     body = await resp.json()
@@ -153,16 +153,26 @@ async def test_a_route_channel_without_reference_fails_the_announcement_not_the_
     assert d.status is Status.COMPLETE
     assert not [c for c in teams.connector.activities() if c.conversation == NOWHERE]
     assert "no conversation reference" in caplog.text and NOWHERE in caplog.text
+    assert told_it_failed(teams)
 
 
 async def test_the_same_with_a_command(teams: Teams, caplog: pytest.LogCaptureFixture) -> None:
     await declare(teams, channel_ref(NOWHERE))
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         answer = await say(teams, DELIVER)
     assert "Recorded" in answer
     [d] = await teams.app.repo.list_deliverables(SUPPORT_KEY)
     assert d.status is Status.COMPLETE
     assert "no conversation reference" in caplog.text and NOWHERE in caplog.text
+    assert told_it_failed(teams)
+
+
+def told_it_failed(teams: Teams) -> bool:
+    """The person who captured it hears, privately, that the announcement did not go out."""
+    return any(
+        f"I could not post in {NOWHERE}: Outputs is not in that channel" in text.replace("`", "")
+        for text in teams.connector.texts()
+    )
 
 
 async def test_a_route_by_channel_name_once_the_bot_knows_the_name(teams: Teams) -> None:
