@@ -69,6 +69,7 @@ from storage.pending_files import PendingFile
 log = logging.getLogger(__name__)
 
 PREFIX = "@Outputs"
+MEMBER_SECONDS = 2.0  # a mentioned person's roster entry, asked while a command waits
 TEAM_DETAILS_SECONDS = 3.0  # the connector's team details, asked within an invoke's 5 seconds
 TEAM_DETAILS_RETRY_SECONDS = 60.0  # after a failure, the team's next try
 REMEMBERED = 10_000  # conversation references known to be stored, kept in memory
@@ -208,6 +209,34 @@ class OutputsBot(ActivityHandler):
         self.group_ids[team_id] = group
         return str(group)
 
+    async def _learn_mentioned(self, turn: TurnContext, wire: dict[str, Any]) -> None:
+        """People are known by their Entra id (`owners add @Bob` must store Bob's), but a
+        mention carries only the Bot Framework id; whom the bot has not seen since it
+        started is looked up in the roster."""
+        bot_id = convert._str(convert._dict(wire.get("recipient")).get("id"))
+        for entity in wire.get("entities") or []:
+            mentioned = convert._dict(convert._dict(entity).get("mentioned"))
+            who = convert._str(mentioned.get("id"))
+            if convert._dict(entity).get("type") != "mention" or not who or who == bot_id:
+                continue
+            if who.startswith(convert.CONVERSATION_PREFIX) or who in self.people.aad_by_bf:
+                continue
+            self.people.learn(mentioned)  # when the mention carries the Entra id itself
+            if who in self.people.aad_by_bf:
+                continue
+            # the team's roster in a channel, else the chat's (without a thread's `;messageid=`)
+            roster = convert.team_id(wire) or convert.conversation_id(wire)
+            connector = turn.turn_state.get(self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY)
+            try:
+                member = await asyncio.wait_for(
+                    connector.conversations.get_conversation_member(roster, who), MEMBER_SECONDS
+                )
+            except Exception as exc:  # not in the roster, or no answer: the id stays as typed
+                log.info("teams: mentioned member %s not found in the roster: %r", who, exc)
+                continue
+            learnt = {"id": who, "aadObjectId": member.aad_object_id, "name": member.name}
+            self.people.learn(learnt)
+
     async def _handle(self, turn: TurnContext, event: Event) -> list[Outbound]:
         gateway = TeamsGateway(turn, self.delivery.adapter.BOT_CONNECTOR_CLIENT_KEY, self.refs)
         return await self.engine.handle(event, gateway)
@@ -226,6 +255,7 @@ class OutputsBot(ActivityHandler):
             outs = await self._card_submitted(turn_context, wire, actor)
             await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=True)
             return
+        await self._learn_mentioned(turn_context, wire)
         text = convert.command_text(wire, self.people.aad_by_bf)
         event = CommandInvoked(convert.channel_info(wire), actor, text, prefix=PREFIX)
         outs = await self._handle(turn_context, event)

@@ -40,6 +40,7 @@ class FakeConnector:
     retry_after: str = "0"
     retry_afters: list[str] = field(default_factory=list)  # Retry-After of the next refusals
     members: dict[str, set[str]] = field(default_factory=dict)  # conversation → member ids
+    aad_ids: dict[str, str] = field(default_factory=dict)  # member id → Entra id, where they differ
     team_owners: dict[str, set[str]] = field(default_factory=dict)  # group id → owner ids
     team_groups: dict[str, str] = field(default_factory=dict)  # team id → group id
     uploads: list[Upload] = field(default_factory=list)  # PUTs to an upload URL that succeeded
@@ -110,7 +111,7 @@ class FakeConnector:
         cid, uid = request.match_info["cid"], request.match_info["uid"]
         self.calls.append(Call("GET", request.path, cid, None))
         if uid in self.members.get(cid, set()):
-            return web.json_response({"id": uid, "aadObjectId": uid, "name": uid})
+            return web.json_response({"id": uid, "aadObjectId": self.aad_ids.get(uid, uid), "name": uid})
         return web.json_response({"error": {"code": "NotFound"}}, status=404)
 
     async def upload(self, request: web.Request) -> web.StreamResponse:

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.teams import convert
 from storage.database import Database
-from tests.teams.conftest import Teams, anonymous_settings, start_teams
+from tests.teams.conftest import ADMIN, Teams, anonymous_settings, start_teams
 
 TEAM = "19:efa9296d959346209fea44151c742e73@thread.skype"
 GROUP = "02ce3874-dd86-41ba-bddc-013f34019978"
@@ -83,3 +84,19 @@ async def test_an_unchanged_conversation_reference_is_not_written_again(with_gra
     await with_graph.command("help", user=OWNER)
     [again] = await with_graph.server.refs.list("teams")
     assert again.updated_at == ref.updated_at
+
+
+async def test_someone_mentioned_by_bot_framework_id_is_stored_by_entra_id(teams: Teams) -> None:
+    await teams.command("purpose We ship fixes")  # a configured admin declares the charter
+    teams.connector.members[TEAM] = {"29:bob"}
+    teams.connector.aad_ids["29:bob"] = "bob-aad"
+    a = teams.activity("message_channel_mention")
+    a["text"] = "<at>Outputs</at> owners add <at>Bob</at>"
+    a["from"] = {"id": f"29:{ADMIN}", "aadObjectId": ADMIN}
+    bob = {"type": "mention", "text": "<at>Bob</at>", "mentioned": {"id": "29:bob", "name": "Bob"}}
+    a["entities"].append(bob)
+    await teams.post(a)
+    charter = await teams.app.repo.get_charter(convert.key_of(a))
+    assert charter is not None and "bob-aad" in charter.owners and "29:bob" not in charter.owners
+    await teams.command("purpose Bob decides now", user="bob-aad")
+    assert "Only owners" not in teams.connector.texts()[-1]
