@@ -7,19 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.slack.conftest import ADMIN, Slack, start_slack, stop_slack
+from tests.slack import conftest as slack_conftest
+from tests.slack.conftest import Slack, start_slack, stop_slack
 from tests.slack.fake_slack import FakeSlack
 
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    f = FakeSlack()
-    f.users[ADMIN] = {"id": ADMIN, "name": "admin", "is_admin": True, "locale": "en-US"}
-    await f.start()
-    try:
-        yield f
-    finally:
-        await f.close()
+fake = slack_conftest.fake  # the Slack tests' fake Web API fixture, served here too
 
 
 @pytest.fixture
