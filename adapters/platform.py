@@ -10,12 +10,19 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.bootstrap import App
 from bot.digests import Poster
+from bot.inbox import Classify, Handler, Workers, first_reason
 
 
 class PlatformServer(Protocol):
     name: str  # the `platform` value of the channels it serves: "slack", "teams"
     poster: Poster
+    classify: Classify  # which of this platform's failures may pass (retried by the inbox)
+
+    def work(self) -> dict[str, Handler]:
+        """The inbox kinds this platform keeps → what a worker runs for each."""
+        ...
 
     def add_routes(self, web_app: web.Application) -> None:
         """Mount this platform's HTTP endpoints (none in Socket Mode)."""
@@ -37,3 +44,12 @@ class Posters:
 
     async def post(self, reply, channel):  # type: ignore[no-untyped-def]
         return await self._by_platform[channel.platform].post(reply, channel)
+
+
+def inbox_workers(app: App, servers: list[PlatformServer]) -> Workers:
+    """One pool of workers for every platform's inbox entries."""
+    handlers: dict[str, Handler] = {}
+    for server in servers:
+        handlers.update(server.work())
+    classify = first_reason(*(s.classify for s in servers), app.db_faults)
+    return Workers(app.inbox, handlers, classify)

@@ -12,7 +12,7 @@ import sys
 from aiohttp import web
 
 from adapters.http import build_web_app
-from adapters.platform import PlatformServer, Posters
+from adapters.platform import PlatformServer, Posters, inbox_workers
 from bot.bootstrap import App, build
 from bot.config import Settings
 from bot.scheduler import Scheduler
@@ -97,6 +97,8 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
         await runner.cleanup()
         await app.close()
         return 1
+    workers = inbox_workers(app, servers)
+    workers.start()  # takes up at once what was kept and not worked before a restart
     scheduler = None
     if settings.scheduler.enabled:
         scheduler = Scheduler(app.engine.services, Posters(servers), settings.scheduler)
@@ -116,6 +118,7 @@ async def serve(settings: Settings, socket_mode: bool = False) -> int:
     finally:
         if scheduler is not None:
             await scheduler.shutdown()
+        await workers.stop()
         for server in servers:
             await server.stop()
         await runner.cleanup()

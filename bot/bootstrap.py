@@ -7,13 +7,16 @@ or SQLAlchemy directly, and nothing connects at import time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.context import EngineSettings
 from bot.engine import Engine
+from bot.inbox import Classify, Inbox, InboxPolicy
 from bot.ports import Clock
+from storage import faults
 from storage.database import Database, ensure_current
+from storage.inbox import SqlInbox
 from storage.repository import SqlRepository
 
 
@@ -34,12 +37,26 @@ def engine_settings(settings: Settings, prefix: str = "/outputs") -> EngineSetti
     )
 
 
+def inbox_policy(settings: Settings) -> InboxPolicy:
+    s = settings.inbox
+    return InboxPolicy(
+        workers=s.workers,
+        horizon=timedelta(seconds=s.retry_horizon_seconds),
+        lease=timedelta(seconds=s.lease_seconds),
+        keep_done=timedelta(days=s.keep_done_days),
+        accept_timeout=s.accept_timeout_seconds,
+        poll=s.poll_seconds,
+    )
+
+
 @dataclass
 class App:
     settings: Settings
     db: Database
     repo: SqlRepository
     engine: Engine
+    inbox: Inbox
+    db_faults: Classify = faults.classify  # which database failures may pass
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -56,6 +73,14 @@ async def build(
         except BaseException:
             await db.dispose()
             raise
+    return assemble(settings, db, clock)
+
+
+def assemble(settings: Settings, db: Database, clock: Clock | None = None) -> App:
+    """The engine and the inbox on an open database."""
     repo = SqlRepository(db)
-    engine = Engine(repo, clock or SystemClock(), engine_settings(settings))
-    return App(settings, db, repo, engine)
+    clock = clock or SystemClock()
+    engine = Engine(repo, clock, engine_settings(settings))
+    policy = inbox_policy(settings)
+    store = SqlInbox(db, accept_busy_ms=int(policy.accept_timeout * 1000))
+    return App(settings, db, repo, engine, Inbox(store, clock, policy))

@@ -169,6 +169,15 @@ class SchedulerSettings(_Section):
     concurrency: int = Field(default=8, ge=1, le=256)
 
 
+class InboxSettings(_Section):
+    workers: int = Field(default=4, ge=1, le=64)
+    retry_horizon_seconds: int = Field(default=3600, ge=1)
+    lease_seconds: int = Field(default=120, ge=5)
+    keep_done_days: float = Field(default=7.0, ge=0)
+    accept_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 class LoggingSettings(_Section):
     level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
     # `json` would shadow BaseModel.json, hence the alias; the key is still `json`.
@@ -202,6 +211,7 @@ class Settings(BaseSettings):
     defaults: DefaultsSettings = DefaultsSettings()
     digest: DigestSettings = DigestSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    inbox: InboxSettings = InboxSettings()
     logging: LoggingSettings = LoggingSettings()
     console: ConsoleSettings = ConsoleSettings()
 

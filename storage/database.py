@@ -36,6 +36,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # statement, which is one snapshot by itself and needs no transaction at all.
 READ_ONLY = "outputs_read_only"
 ONE_STATEMENT = "outputs_one_statement"
+BUSY_MS = "outputs_busy_ms"  # SQLite: how long this transaction waits for the write lock
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+pysqlite": "sqlite+aiosqlite",
@@ -125,9 +126,10 @@ class Database:
             yield s
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection in a transaction that may write, committed on leaving."""
-        async with self._turn(), self.engine.begin() as conn:
+    async def write(self, engine: AsyncEngine | None = None) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction that may write, committed on leaving; `engine`:
+        this one's with other execution options (`BUSY_MS`)."""
+        async with self._turn(), (engine or self.engine).begin() as conn:
             yield conn
 
     @asynccontextmanager
@@ -196,6 +198,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         options = conn.get_execution_options()
         if options.get(ONE_STATEMENT):
             return  # SQLite runs the statement in a read transaction of its own
+        busy = options.get(BUSY_MS, SQLITE_BUSY_TIMEOUT_MS)
+        info = conn.connection.info
+        if info.get(BUSY_MS, SQLITE_BUSY_TIMEOUT_MS) != busy:  # a pragma only when it changes
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy)}")
+            info[BUSY_MS] = busy
         conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 

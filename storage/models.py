@@ -264,4 +264,33 @@ class PendingFileRow(Base):
     created_at: Mapped[datetime]
 
 
+class InboxRow(Base):
+    """A request the bot acknowledged, until it is worked (see bot/inbox.py)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        sa.UniqueConstraint("identity", name="uq_inbox_identity"),
+        sa.Index("ix_inbox_status", "status", "id"),
+        sa.Index("ix_inbox_order_key", "order_key", "status", "id"),
+        sa.Index("ix_inbox_finished_at", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    identity: Mapped[str] = mapped_column(sa.String(128))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    order_key: Mapped[str | None] = mapped_column(sa.String(255))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending | running | done | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(sa.String(32))
+    lease_until: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
 import storage.slack_tables  # noqa: E402, F401  (slack-sdk's OAuth tables join this metadata)

@@ -4,7 +4,8 @@
 (`conversations.info`) for a few minutes, so a burst of events costs one lookup each.
 `SlackGateway` is the engine's `Gateway`: it reads a message (history, or replies for a
 thread reply) with its permalink, and answers membership from `conversations.members`.
-A Web API failure is logged with its context and answered with what is known.
+A Web API failure is logged with its context and answered with what is known; reading a
+message raises on a fault that may pass, so that its capture is retried, not lost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import convert
+from adapters.slack import convert, faults
 from bot.charter import ChannelKey
 from bot.events import Actor
 from bot.ports import ChannelInfo, MessageSnapshot
@@ -121,6 +122,8 @@ class SlackGateway:
                 return None
             link = await self.client.chat_getPermalink(channel=channel.channel_id, message_ts=message_id)
         except Exception as exc:
+            if faults.classify(exc) is not None:
+                raise  # may pass: the inbox tries the whole event again later
             log.warning(
                 "reading message failed: channel=%s ts=%s workspace=%s error=%s",
                 channel.channel_id,

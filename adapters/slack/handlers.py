@@ -1,37 +1,49 @@
-"""The bolt app's listeners, built and registered in one place.
+"""The bolt app's listeners and the inbox's Slack work, built and registered in one place.
 
-The listeners themselves live in `adapters.slack.listeners`, one module per concern (its
-docstring says why they ack first and queue their work). The order below is the order bolt
-tries them in; the catch-all stays last.
+The listeners themselves live in `adapters.slack.listeners`, one module per concern. The
+order below is the order bolt tries them in; the catch-all stays last. `work` maps each
+kind of inbox entry the listeners keep to the code a worker runs for it, and to whom it
+tells when the work is finally given up on.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import blocks
+from adapters.slack import blocks, convert
 from adapters.slack.directory import Directory
+from adapters.slack.intake import Intake, SlackWork
+from adapters.slack.listeners import command
 from adapters.slack.listeners.command import SlashCommand
 from adapters.slack.listeners.events import ChannelEvents
 from adapters.slack.listeners.forms import DraftForms
-from adapters.slack.listeners.kit import Kit
+from adapters.slack.listeners.kit import Kit, metadata, user_of
 from adapters.slack.listeners.setup import SetupModal
 from adapters.slack.listeners.shortcut import RecordShortcut
 from adapters.slack.retries import retry_handlers
-from adapters.slack.work import Work
 from bot.engine import Engine
+from bot.i18n import Translator
+from bot.inbox import Classify, Handler
 
 __all__ = ["Handlers", "retry_handlers"]  # retry_handlers: its home was here once
 
 
 class Handlers:
     def __init__(
-        self, engine: Engine, directory: Directory, command: str, work: Work, session: aiohttp.ClientSession
+        self,
+        engine: Engine,
+        directory: Directory,
+        command: str,
+        intake: Intake,
+        classify: Classify,
+        session: aiohttp.ClientSession,
     ) -> None:
-        kit = Kit(engine, directory, work, session)
+        kit = Kit(engine, directory, intake, classify, session)
+        self.intake = intake
         self.command = command
         self.slash = SlashCommand(kit, command)
         self.events = ChannelEvents(kit)
@@ -57,3 +69,46 @@ class Handlers:
         # Anything else Slack sends (events we did not subscribe to on purpose, new event
         # types) is acknowledged, so Slack neither retries it nor disables the subscription.
         app.event(re.compile(".*"))(self.events.on_other)
+
+    def work(self) -> dict[str, Handler]:
+        """The inbox's Slack kinds → what a worker runs for each."""
+        i = self.intake
+        return {
+            "slack.command": SlackWork(i, self.slash.run, command_asker, command.given_up),
+            "slack.reaction": SlackWork(i, self.events.reaction, reactor, reaction_given_up),
+            "slack.message": SlackWork(i, self.events.message),
+            "slack.member_joined": SlackWork(i, self.events.member_joined),
+            "slack.home": SlackWork(i, self.events.home),
+            "slack.record": SlackWork(i, self.shortcut.record_submit, record_submitter, submission_given_up),
+            "slack.fields": SlackWork(i, self.forms.fields_submit, fields_submitter, submission_given_up),
+        }
+
+
+def command_asker(body: dict[str, Any]) -> tuple[str, str] | None:
+    return str(body.get("channel_id") or ""), str(body.get("user_id") or "")
+
+
+def reactor(body: dict[str, Any]) -> tuple[str, str] | None:
+    facts = convert.reaction(body.get("event") or {})
+    return (facts.channel_id, facts.user_id) if facts is not None else None
+
+
+def record_submitter(body: dict[str, Any]) -> tuple[str, str] | None:
+    return metadata(body.get("view") or {}).get("channel", ""), user_of(body)
+
+
+def fields_submitter(body: dict[str, Any]) -> tuple[str, str] | None:
+    return user_of(body), user_of(body)  # the private conversation with the person
+
+
+def reaction_given_up(t: Translator, body: dict[str, Any], reason: str) -> str:
+    emoji = str((body.get("event") or {}).get("reaction") or "")
+    return t(
+        "Your :{emoji}: reaction was not recorded: {reason}. Please remove it and add it again.",
+        emoji=emoji,
+        reason=reason,
+    )
+
+
+def submission_given_up(t: Translator, body: dict[str, Any], reason: str) -> str:
+    return t("What you submitted was not recorded: {reason}. Please try again.", reason=reason)

@@ -14,7 +14,6 @@ request id, workspace and channel in the log context.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -39,15 +38,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http import METRICS_KEY, label
 from adapters.metrics import Metrics
+from adapters.slack import faults
 from adapters.slack.directory import Directory, api_error
 from adapters.slack.handlers import Handlers
+from adapters.slack.intake import Intake
 from adapters.slack.observed import observed, request_seen, socket_request_answered
 from adapters.slack.poster import SlackPoster
 from adapters.slack.retries import retry_handlers
-from adapters.slack.work import Work
 from bot import logs
 from bot.bootstrap import App
 from bot.config import Settings
+from bot.inbox import Handler, first_reason
 from storage.slack_tables import enterprise_of
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,6 @@ log = logging.getLogger(__name__)
 # Scopes the features need, whatever `slack.scopes` leaves out (export sends a file in a
 # private message: files:write and im:write).
 NEEDED_SCOPES = ("files:write", "im:write")
-DRAIN_SECONDS = 10.0
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9.-]+")
 
 
@@ -121,7 +121,7 @@ class SlackServer:
         self.app = app
         self.settings = settings
         self.socket_mode = socket_mode
-        self.work = Work()
+        self.classify = first_reason(faults.classify, app.db_faults)
         self.metrics: Metrics | None = None  # the web app's, once it is built (add_routes)
         self.directory = Directory()
         self.session = aiohttp.ClientSession()
@@ -143,7 +143,8 @@ class SlackServer:
                 request_verification_enabled=not socket_mode,
                 name="outputs",
             )
-        self.handlers = Handlers(app.engine, self.directory, s.command, self.work, self.session)
+        intake = Intake(app.inbox, self.client_for, self.directory)
+        self.handlers = Handlers(app.engine, self.directory, s.command, intake, self.classify, self.session)
         self.handlers.register(self.bolt, revocation=self.installations is not None)
         self.poster = SlackPoster(self.client_for)
         self.socket: SocketMode | None = None
@@ -239,11 +240,11 @@ class SlackServer:
 
     async def dispatch(self, bolt_request: AsyncBoltRequest) -> BoltResponse:
         """Into bolt, from HTTP or the socket alike."""
-        self.work.acks.started()  # the work this request starts waits for its answer
-        try:
-            return await self.bolt.async_dispatch(bolt_request)
-        finally:
-            self.work.acks.answered()
+        return await self.bolt.async_dispatch(bolt_request)
+
+    def work(self) -> dict[str, Handler]:
+        """What the inbox's workers run for the entries this platform keeps."""
+        return self.handlers.work()
 
     async def install(self, request: web.Request) -> web.Response:
         flow = self.bolt.oauth_flow
@@ -281,11 +282,6 @@ class SlackServer:
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None
-        try:
-            async with asyncio.timeout(DRAIN_SECONDS):
-                await self.work.drain()
-        except TimeoutError:
-            log.warning("stopping with %d Slack tasks unfinished", len(self.work.tasks))
         await self.session.close()
 
 

@@ -17,6 +17,7 @@ from bot.bootstrap import App
 from bot.charter import ChannelKey
 from bot.config import Settings
 from bot.events import Reply
+from bot.inbox import Handler
 from storage.conversations import ConversationRefs
 from storage.pending_files import PendingFiles
 
@@ -62,6 +63,12 @@ class TeamsServer:
         owners = TeamOwners(graph_token or app_token_source(t), graph_url)
         self.bot = OutputsBot(app.engine, self.refs, self.delivery, owners, self.people, self.background)
         self.poster = TeamsPoster(self.delivery)
+
+    def classify(self, exc: BaseException) -> str | None:
+        return None
+
+    def work(self) -> dict[str, Handler]:
+        return {}
 
     async def messages(self, request: web.Request) -> web.Response:
         return await self.adapter.handle(request, self.bot)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,11 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
+from adapters.platform import inbox_workers
 from adapters.slack.server import SlackServer
 from bot.bootstrap import App, build
 from bot.config import load_settings
+from bot.inbox import Workers
 from storage.database import Database
 from tests.slack.fake_slack import FakeSlack
 
@@ -35,9 +38,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A recorded payload (or a slash command's form fields), as a fresh copy."""
+    """A recorded payload (or a slash command's form fields), as a fresh copy. An event gets
+    an event id of its own, as every event Slack sends has (its retries keep it)."""
     data = json.loads((FIXTURES / f"{name}.json").read_text())
-    return copy.deepcopy(data.get("payload", data.get("form")))
+    payload = copy.deepcopy(data.get("payload", data.get("form")))
+    if isinstance(payload, dict) and "event_id" in payload:
+        payload["event_id"] = f"Ev{uuid.uuid4().hex[:12].upper()}"
+    return payload
 
 
 def signature(body: str, ts: int, secret: str = SECRET) -> str:
@@ -56,6 +63,7 @@ class Slack:
     app: App
     server: SlackServer
     http: TestClient
+    workers: Workers
 
     @property
     def repo(self) -> Any:
@@ -84,6 +92,7 @@ class Slack:
             channel_id=channel,
             team_id="T111",
             response_url=self.fake.response_url("cmd"),
+            trigger_id=f"{uuid.uuid4().int % 10**13}.111.{uuid.uuid4().hex}",  # Slack's: one per invocation
         )
         return urlencode(form)
 
@@ -93,7 +102,7 @@ class Slack:
         return resp
 
     async def settle(self) -> None:
-        await self.server.work.drain()
+        await self.workers.drain()
 
     def replies(self) -> list[str]:
         """Texts sent back privately through response_url, oldest first."""
@@ -117,10 +126,13 @@ async def start_slack(fake: FakeSlack, url: str, **env: str) -> Slack:
     server = SlackServer(app, settings)
     http = TestClient(TestServer(build_web_app(app, [server]), host="127.0.0.1"))
     await http.start_server()
-    return Slack(fake, app, server, http)
+    workers = inbox_workers(app, [server])
+    workers.start()
+    return Slack(fake, app, server, http, workers)
 
 
 async def stop_slack(slack: Slack) -> None:
+    await slack.workers.stop()
     await slack.server.stop()
     await slack.http.close()
     await slack.app.close()

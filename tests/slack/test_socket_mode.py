@@ -20,6 +20,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
+from adapters.platform import inbox_workers
 from adapters.serve import configured
 from adapters.slack import blocks
 from adapters.slack.server import SlackServer
@@ -27,6 +28,7 @@ from bot import logs
 from bot.bootstrap import App, build
 from bot.config import load_settings
 from bot.deliverable import Via
+from bot.inbox import Workers
 from storage.database import Database
 from tests.ship.helpers import value
 from tests.slack.conftest import ADMIN, TOKEN, fixture, settings_env
@@ -42,6 +44,7 @@ class Socket:
     app: App
     server: SlackServer
     http: TestClient
+    workers: Workers
 
     async def send(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """An envelope of `kind` carrying `payload`; its ack, once the work it started is done."""
@@ -49,7 +52,7 @@ class Socket:
         envelope.update(envelope_id=str(uuid.uuid4()), payload=payload)
         envelope_id = await self.fake.send(envelope)
         ack = await self.fake.acked(envelope_id)
-        await self.server.work.drain()
+        await self.workers.drain()
         return ack
 
     async def command(self, text: str, user: str = ADMIN) -> dict[str, Any]:
@@ -76,10 +79,13 @@ async def socket(fake: FakeSlack, db: Database) -> AsyncIterator[Socket]:
     http = TestClient(TestServer(build_web_app(app, [server]), host="127.0.0.1"))
     await http.start_server()
     await server.start()
+    workers = inbox_workers(app, [server])
+    workers.start()
     try:
         await fake.connected()
-        yield Socket(fake, app, server, http)
+        yield Socket(fake, app, server, http, workers)
     finally:
+        await workers.stop()
         await server.stop()
         await http.close()
         await app.close()
@@ -174,19 +180,6 @@ async def test_envelopes_are_counted_by_kind_and_status_with_their_ack_time(sock
     assert value(text, requests, platform="slack", kind="other_event", status="200") == 1
     assert value(text, requests, platform="slack", kind="reaction_added", status="200") == 1
     assert value(text, "outputs_ack_seconds_count", platform="slack") == 3
-
-
-async def test_an_envelope_is_an_ack_owed_while_bolt_runs_it(socket: Socket) -> None:
-    owed: list[int] = []
-
-    @socket.server.bolt.middleware
-    async def peek(next: Any) -> None:  # bolt passes it by that name
-        owed.append(socket.server.work.acks.owed)
-        await next()
-
-    await socket.command("help")
-    assert owed == [1]  # so the work it starts waits for the ack (adapters/slack/work.py)
-    assert socket.server.work.acks.owed == 0
 
 
 class Contexts(logging.Handler):

@@ -19,11 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
 from adapters.teams.server import TeamsServer
-from bot.bootstrap import App, engine_settings
+from bot.bootstrap import App, assemble
 from bot.config import Settings, load_settings
-from bot.engine import Engine
 from storage.database import Database
-from storage.repository import SqlRepository
 from tests.teams.fake_connector import FakeConnector
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,8 +78,7 @@ async def start_teams(db: Database, settings: Settings, **server_options: Any) -
     connector = FakeConnector()
     fake = TestServer(connector.app())
     await fake.start_server()
-    repo = SqlRepository(db)
-    app = App(settings, db, repo, Engine(repo, FixedClock(), engine_settings(settings)))
+    app = assemble(settings, db, FixedClock())
     server = TeamsServer(app, settings, graph_url=str(fake.make_url("/graph")), **server_options)
     client = TestClient(TestServer(build_web_app(app, [server])))
     await client.start_server()

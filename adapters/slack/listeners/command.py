@@ -1,15 +1,23 @@
-"""The slash command (`/outputs …` by default): every command the engine knows."""
+"""The slash command (`/outputs …` by default): every command the engine knows.
+
+Kept in the inbox before the ack, in order per channel (so commands about one charter apply
+one after the other). Slack never retries a command: when it cannot be kept, the ack itself
+tells the person that nothing was recorded."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import convert
+from adapters.slack.intake import charter_key
 from adapters.slack.listeners.kit import Kit
-from adapters.slack.outbox import Outbox, Respond
+from adapters.slack.outbox import Outbox
 from bot.events import CommandInvoked
+from bot.i18n import Translator, translator
+from bot.inbox import InboxUnavailable
 
 
 class SlashCommand:
@@ -17,11 +25,20 @@ class SlashCommand:
         self.kit = kit
         self.command = command
 
-    async def on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+    async def on_command(
+        self, ack: Any, body: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> None:
+        order = charter_key(convert.workspace_of(body), str(body.get("channel_id") or ""))
+        try:
+            await self.kit.intake.keep("slack.command", request, body, context, order)
+        except InboxUnavailable:
+            t = translator(None)  # who asks is not known yet (users.info comes later)
+            await ack(response_type="ephemeral", text=not_kept(t, body))
+            return
         await ack()
-        await self.kit.work.spawn(self._command(body, context, self.kit.responder(body)), "command")
 
-    async def _command(self, body: dict[str, Any], context: Any, respond: Respond | None) -> None:
+    async def run(self, body: dict[str, Any], context: Any) -> None:
+        respond = self.kit.responder(body)
         client: AsyncWebClient = context.client
         workspace = convert.workspace_of(body)
         channel_id, user_id = str(body.get("channel_id") or ""), str(body.get("user_id") or "")
@@ -39,3 +56,18 @@ class SlashCommand:
             trigger_id=body.get("trigger_id"),
         )
         await self.kit.run(event, self.kit.gateway(client, workspace, context), outbox)
+
+
+def not_kept(t: Translator, body: dict[str, Any]) -> str:
+    return t(
+        "Nothing was recorded for `{command}`: I could not save it just now. Please try again in a moment.",
+        command=f"{body.get('command') or ''} {convert.command_text(body)}".strip(),
+    )
+
+
+def given_up(t: Translator, body: dict[str, Any], reason: str) -> str:
+    return t(
+        "Nothing was recorded for `{command}`: {reason}. Please try again.",
+        command=f"{body.get('command') or ''} {convert.command_text(body)}".strip(),
+        reason=reason,
+    )

@@ -1,16 +1,21 @@
 """Events API listeners: reactions, members joining, edits and deletions of deliverables,
-App Home, and everything else Slack sends (acknowledged and dropped)."""
+App Home, and everything else Slack sends (acknowledged and dropped).
+
+Each `on_…` listener runs before the ack: it keeps the event in the inbox (or answers 503
+when it cannot); the method of the same name without `on_` is the work, run by a worker."""
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any
 
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import convert
 from adapters.slack.home import home_view
+from adapters.slack.intake import NOT_KEPT, message_key
 from adapters.slack.listeners.kit import Kit
 from adapters.slack.outbox import Outbox
 from bot.charter import Charter
@@ -29,35 +34,30 @@ from bot.i18n import translator
 log = logging.getLogger(__name__)
 
 
-class Seen:
-    """Event ids already taken in by this process: a redelivery (X-Slack-Retry-Num) of one
-    is acknowledged and dropped. Across processes the database's unique keys decide."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, event_id: str | None) -> bool:
-        if not event_id:
-            return True
-        if event_id in self._ids:
-            return False
-        self._ids[event_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
-
-
 class ChannelEvents:
     def __init__(self, kit: Kit) -> None:
         self.kit = kit
-        self.seen = Seen()
 
-    async def on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        if self.seen.first_time(body.get("event_id")):
-            await self.kit.work.spawn(self._reaction(body, event, context), "reaction")
+    async def on_reaction(
+        self, body: dict[str, Any], event: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
+        facts = convert.reaction(event)
+        if facts is None or facts.user_id == context.get("bot_user_id"):
+            return None
+        workspace = convert.workspace_of(body)
+        try:
+            charter = await self.kit.charter(workspace, facts.channel_id)
+        except Exception as exc:  # the database is away: Slack will send the event again
+            log.warning("reading the charter for a reaction failed: %s", type(exc).__name__)
+            return NOT_KEPT
+        # Most reactions mean nothing to us: kept only when the emoji tags a type here.
+        if charter is None or charter.type_for_emoji(facts.emoji) is None:
+            return None
+        order = message_key(workspace, facts.channel_id, facts.message_ts)
+        return await self.kit.keep_event("slack.reaction", request, body, context, order)
 
-    async def _reaction(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    async def reaction(self, body: dict[str, Any], context: Any) -> None:
+        event = body.get("event") or {}
         facts = convert.reaction(event)
         if facts is None or facts.user_id == context.get("bot_user_id"):
             return
@@ -79,12 +79,13 @@ class ChannelEvents:
             charter,  # read just above: the engine need not read it again
         )
 
-    async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        if self.seen.first_time(body.get("event_id")):
-            await self.kit.work.spawn(self._member_joined(body, event, context), "member_joined_channel")
+    async def on_member_joined(
+        self, body: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
+        return await self.kit.keep_event("slack.member_joined", request, body, context, None)
 
-    async def _member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        facts = convert.joined(event)
+    async def member_joined(self, body: dict[str, Any], context: Any) -> None:
+        facts = convert.joined(body.get("event") or {})
         if facts is None:
             return
         channel_id, user_id = facts
@@ -103,12 +104,25 @@ class ChannelEvents:
         joined: Event = BotJoined(channel) if is_bot else MemberJoined(channel, actor)
         await self.kit.run(joined, self.kit.gateway(client, workspace, context), outbox, charter)
 
-    async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    async def on_message(
+        self, body: dict[str, Any], event: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
         # Every message in every channel arrives here; only edits and deletions matter.
-        if event.get("subtype") in ("message_changed", "message_deleted"):
-            await self.kit.work.spawn(self._message(body, event, context), str(event.get("subtype")))
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            edit = convert.edited(event)
+            where = (edit.channel_id, str(edit.message["ts"])) if edit is not None else None
+        elif subtype == "message_deleted":
+            where = convert.deleted(event)
+        else:
+            return None
+        if where is None:
+            return None
+        order = message_key(convert.workspace_of(body), *where)
+        return await self.kit.keep_event("slack.message", request, body, context, order)
 
-    async def _message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    async def message(self, body: dict[str, Any], context: Any) -> None:
+        event = body.get("event") or {}
         workspace = convert.workspace_of(body)
         if event.get("subtype") == "message_changed":
             edit = convert.edited(event)
@@ -135,11 +149,15 @@ class ChannelEvents:
         outbox = Outbox(client, workspace=workspace, channel_id=channel_id, user_id="", lang=None)
         await self.kit.run(followed, self.kit.gateway(client, workspace, context), outbox)
 
-    async def on_home(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    async def on_home(
+        self, body: dict[str, Any], event: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
         if event.get("tab", "home") == "home" and event.get("user"):
-            await self.kit.work.spawn(self._home(body, str(event["user"]), context), "app_home_opened")
+            return await self.kit.keep_event("slack.home", request, body, context, None)
+        return None
 
-    async def _home(self, body: dict[str, Any], user_id: str, context: Any) -> None:
+    async def home(self, body: dict[str, Any], context: Any) -> None:
+        user_id = str((body.get("event") or {}).get("user") or "")
         client: AsyncWebClient = context.client
         workspace = convert.workspace_of(body)
         actor = await self.kit.directory.actor(client, workspace, user_id)

@@ -1,10 +1,13 @@
-"""A draft's form: the button that opens it (in the private message about the draft) and
-its submission, which completes the draft."""
+"""A draft's form: the button that opens it (in the private message about the draft; the
+modal opens inside the request, its trigger lasting 3 seconds) and its submission, which
+completes the draft (kept in the inbox)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, convert
@@ -20,7 +23,7 @@ class DraftForms:
 
     async def on_open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        await self.kit.work.spawn(self._open_form(body, context), "open form")
+        await self.kit.at_once(self._open_form(body, context), "open form")
 
     async def _open_form(self, body: dict[str, Any], context: Any) -> None:
         action = (body.get("actions") or [{}])[0]
@@ -51,12 +54,12 @@ class DraftForms:
         )
 
     async def on_fields_submit(
-        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
-    ) -> None:
-        await ack()
-        await self.kit.work.spawn(self._fields_submit(body, view, context), "fields submission")
+        self, ack: Any, body: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
+        return await self.kit.keep_event("slack.fields", request, body, context, None, ack)
 
-    async def _fields_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    async def fields_submit(self, body: dict[str, Any], context: Any) -> None:
+        view = body.get("view") or {}
         value = metadata(view).get("id", "")
         if not value.isdigit():
             return

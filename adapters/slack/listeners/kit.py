@@ -1,39 +1,80 @@
-"""What every listener uses: the engine and directory, the work queue, and the ways back to
-the person (response_url, the outbox, a note when the engine fails)."""
+"""What every listener uses: the engine and directory, the inbox (adapters.slack.intake), and
+the ways back to the person (response_url, the outbox, a note when the engine fails)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import convert
-from adapters.slack.directory import Directory, SlackGateway
+from adapters.slack.directory import Directory, SlackGateway, api_error
+from adapters.slack.intake import NOT_KEPT, Intake
 from adapters.slack.outbox import Outbox, Respond
 from adapters.slack.retries import retry_handlers
-from adapters.slack.work import Work
 from bot.charter import Charter
 from bot.engine import UNREAD, Engine, Unread
 from bot.events import Actor, Event
+from bot.inbox import Classify, InboxUnavailable
 from bot.ports import ChannelInfo
 
 log = logging.getLogger(__name__)
+AT_ONCE_DEADLINE = 2.5  # seconds: work done before the ack must leave room inside Slack's 3
 
 
 class Kit:
     def __init__(
-        self, engine: Engine, directory: Directory, work: Work, session: aiohttp.ClientSession
+        self,
+        engine: Engine,
+        directory: Directory,
+        intake: Intake,
+        classify: Classify,
+        session: aiohttp.ClientSession,
     ) -> None:
         self.engine = engine
         self.repo = engine.repo
         self.directory = directory
-        self.work = work
+        self.intake = intake
+        self.classify = classify
         self.session = session
+
+    async def keep_event(
+        self,
+        kind: str,
+        request: AsyncBoltRequest,
+        body: dict[str, Any],
+        context: Any,
+        order_key: str | None,
+        ack: Any = None,
+    ) -> BoltResponse | None:
+        """Keep an event or interaction for a worker, then ack it (events are acked by bolt),
+        or the 503 that makes Slack send it again (or show the person an error) when it
+        cannot be kept."""
+        try:
+            await self.intake.keep(kind, request, body, context, order_key)
+        except InboxUnavailable:
+            return NOT_KEPT
+        if ack is not None:
+            await ack()
+        return None
+
+    async def at_once(self, work: Awaitable[None], what: str) -> None:
+        """Work done inside the request, before the answer: opening or updating a modal, whose
+        trigger lasts 3 seconds, so it cannot wait in the inbox. It writes nothing that must
+        last: when it fails, the person sees no modal and tries again."""
+        try:
+            async with asyncio.timeout(AT_ONCE_DEADLINE):
+                await work
+        except Exception as exc:
+            log.warning("%s failed: %s", what, api_error(exc))
 
     def responder(self, body: dict[str, Any]) -> Respond | None:
         """Answers through the payload's response_url, on the shared HTTP session (bolt's own
@@ -67,7 +108,9 @@ class Kit:
     ) -> None:
         try:
             outs = await self.engine.handle(event, gateway, charter)
-        except Exception:
+        except Exception as exc:
+            if self.classify(exc) is not None:
+                raise  # a fault that may pass: the inbox tries the whole request again later
             log.exception("engine failed on %s: workspace=%s", type(event).__name__, outbox.workspace)
             await outbox.ephemeral(
                 outbox.user_id,

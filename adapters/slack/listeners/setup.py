@@ -5,6 +5,7 @@ errors`). A deadline keeps that well inside Slack's 3 seconds."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,6 +16,7 @@ from adapters.slack.outbox import Outbox
 from bot.events import FormErrors, SetupSubmitted
 from bot.i18n import translator
 
+log = logging.getLogger(__name__)
 SUBMIT_DEADLINE = 2.5  # seconds: Slack closes a modal's submission after 3
 
 
@@ -38,6 +40,12 @@ class SetupModal:
             t = translator(None)
             await ack(response_action="errors", errors={"purpose": t("That took too long. Try again.")})
             return
+        except Exception as exc:  # the database is away: the modal stays open, nothing saved
+            log.warning("setup submission failed: %s", type(exc).__name__)
+            t = translator(None)
+            text = t("Nothing was saved: I could not reach my database. Try again in a moment.")
+            await ack(response_action="errors", errors={"purpose": text})
+            return
         errors = [o for o in outs if isinstance(o, FormErrors)]
         if errors:
             await ack(response_action="errors", errors=errors[0].errors)
@@ -46,4 +54,5 @@ class SetupModal:
         outbox = Outbox(
             client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
         )
-        await self.kit.work.spawn(outbox.send(outs), "setup replies")
+        # The charter is saved; what is left is telling about it, inside the same window.
+        await self.kit.at_once(outbox.send(outs), "setup replies")

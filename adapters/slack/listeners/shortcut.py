@@ -1,13 +1,19 @@
 """The "Record as deliverable" message shortcut: its modal (type picker and fields), the
-picker changing the fields, and the submission that records the message."""
+picker changing the fields, and the submission that records the message.
+
+The modal opens and changes inside the request (its trigger lasts 3 seconds); the
+submission is kept in the inbox, in order with the other events about the message."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, convert
+from adapters.slack.intake import message_key
 from adapters.slack.listeners.kit import Kit, metadata, user_of
 from adapters.slack.outbox import Outbox, Respond
 from bot.charter import Charter
@@ -23,7 +29,7 @@ class RecordShortcut:
 
     async def on_record_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        await self.kit.work.spawn(
+        await self.kit.at_once(
             self._record_shortcut(body, context, self.kit.responder(body)), "message shortcut"
         )
 
@@ -60,7 +66,7 @@ class RecordShortcut:
 
     async def on_record_type(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
-        await self.kit.work.spawn(self._record_type(body, context), "record type change")
+        await self.kit.at_once(self._record_type(body, context), "record type change")
 
     async def _record_type(self, body: dict[str, Any], context: Any) -> None:
         view = body.get("view") or {}
@@ -86,12 +92,14 @@ class RecordShortcut:
         await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
 
     async def on_record_submit(
-        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
-    ) -> None:
-        await ack()
-        await self.kit.work.spawn(self._record_submit(body, view, context), "record submission")
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any, request: AsyncBoltRequest
+    ) -> BoltResponse | None:
+        private = metadata(view)
+        order = message_key(convert.workspace_of(body), private.get("channel", ""), private.get("ts", ""))
+        return await self.kit.keep_event("slack.record", request, body, context, order, ack)
 
-    async def _record_submit(self, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    async def record_submit(self, body: dict[str, Any], context: Any) -> None:
+        view = body.get("view") or {}
         private = metadata(view)
         values = convert.form_values(view)
         type_key = values.pop("type", "") or private.get("type", "")
