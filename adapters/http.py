@@ -29,6 +29,7 @@ METRICS_KEY = web.AppKey("outputs_metrics", Metrics)
 # aiohttp 3.12+ wants typed request keys; older ones take a string.
 KIND: Any = web.RequestKey("outputs_kind", str) if hasattr(web, "RequestKey") else "outputs_kind"
 HEALTH_TIMEOUT_SECONDS = 5.0
+INBOX_STATS_TIMEOUT_SECONDS = 2.0
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # path prefix → platform; anything else (health, metrics) is not a platform request.
 PLATFORM_PATHS = (("/slack/", "slack"), ("/api/messages", "teams"))
@@ -91,6 +92,17 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     m = request.app[METRICS_KEY]
+    app = request.app[APP_KEY]
+    try:
+        async with asyncio.timeout(INBOX_STATS_TIMEOUT_SECONDS):
+            stats = await app.inbox.stats()
+    except Exception as exc:  # the database is away: the other metrics still answer
+        log.warning("metrics: the inbox could not be read: %s", type(exc).__name__)
+    else:
+        oldest = 0.0
+        if stats.oldest_pending is not None:
+            oldest = max(0.0, (app.engine.services.clock.now() - stats.oldest_pending).total_seconds())
+        m.inbox(stats.pending, stats.running, stats.failed, oldest)
     return web.Response(body=m.exposition(), headers={"Content-Type": m.content_type})
 
 

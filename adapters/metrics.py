@@ -77,6 +77,18 @@ class Metrics:
         self.scheduler_last_lag = Gauge(
             "outputs_scheduler_last_lag_seconds", "The lag of the most recent scheduler alarm", registry=r
         )
+        self.inbox_entries = Gauge(
+            "outputs_inbox_entries",
+            "Requests in the inbox by status: pending (kept, waiting for a worker or a retry), "
+            "running, failed (given up on; kept until pruned)",
+            ["status"],
+            registry=r,
+        )
+        self.inbox_oldest_seconds = Gauge(
+            "outputs_inbox_oldest_pending_seconds",
+            "Age of the oldest request not yet worked (0 when there is none)",
+            registry=r,
+        )
         for status in ("sent", "failed"):  # present at 0 from the start, for rate() and alerts
             for platform in ("slack", "teams"):
                 self.digests.labels(platform, status)
@@ -104,6 +116,13 @@ class Metrics:
 
     def api_retry(self, platform: str, reason: str) -> None:
         self.api_retries.labels(platform, reason[:64]).inc()
+
+    # ---- the inbox, read when /metrics is asked
+
+    def inbox(self, pending: int, running: int, failed: int, oldest_seconds: float) -> None:
+        for status, count in (("pending", pending), ("running", running), ("failed", failed)):
+            self.inbox_entries.labels(status).set(count)
+        self.inbox_oldest_seconds.set(oldest_seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -73,6 +73,23 @@ def parser() -> argparse.ArgumentParser:
         "platform can be served",
     )
 
+    s = sub.add_parser(
+        "inbox",
+        help="the requests kept and not yet worked: pending, running and failed counts, the oldest "
+        "one's age, and the newest failures with their reason",
+        description="Every request the bot answers is first written to the inbox, then worked. "
+        "This shows what is waiting (pending: kept, waiting for a worker or for its next try after "
+        "a passing fault; running: being worked) and what was given up on (failed: the person was "
+        "told). Exit status 1 when something failed.",
+    )
+    s.add_argument(
+        "--failures",
+        type=int,
+        default=10,
+        metavar="N",
+        help="how many of the newest failures to list (default 10)",
+    )
+
     s = sub.add_parser("export", help="print deliverables as CSV or JSON")
     s.add_argument("--format", choices=("csv", "json"), default="json")
     s.add_argument("--channel", metavar="ID", help="only this channel")
@@ -103,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "charter": charter,
         "export": export,
         "config": config,
+        "inbox": inbox,
     }
     try:
         return asyncio.run(handlers[args.command](settings, args))
@@ -358,6 +376,37 @@ async def config(settings: Settings, args: Any) -> int:
     if not source and Path("config.toml").is_file():
         source = "config.toml"
     return await check(settings, sys.stdout, str(Path(source).resolve()) if source else "")
+
+
+async def inbox(settings: Settings, args: Any) -> int:
+    from bot.bootstrap import build
+
+    app = await build(settings)
+    try:
+        stats = await app.inbox.stats()
+        failures = await app.inbox.failures(max(0, args.failures)) if args.failures > 0 else []
+        now = app.engine.services.clock.now()
+    finally:
+        await app.close()
+    oldest = f" (oldest received {age(now - stats.oldest_pending)} ago)" if stats.oldest_pending else ""
+    print(f"pending  {stats.pending}{oldest}")
+    print(f"running  {stats.running}")
+    print(f"failed   {stats.failed}")
+    for f in failures:
+        print(
+            f"  #{f.id} {f.kind} received {f.received_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{f.attempts} tries: {f.error}"
+        )
+    return 1 if stats.failed else 0
+
+
+def age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
 
 
 async def export(settings: Settings, args: Any) -> int:

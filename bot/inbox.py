@@ -78,8 +78,18 @@ class InboxStats:
     pending: int
     running: int
     failed: int
-    done: int
-    oldest_pending: datetime | None
+    oldest_pending: datetime | None  # the oldest entry pending or running
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    platform: str
+    kind: str
+    attempts: int
+    received_at: datetime
+    finished_at: datetime | None
+    error: str
 
 
 class InboxStore(Protocol):
@@ -99,6 +109,10 @@ class InboxStore(Protocol):
     async def retry(self, item_id: int, owner: str, not_before: datetime, error: str) -> None: ...
     async def fail(self, item_id: int, owner: str, at: datetime, error: str) -> None: ...
     async def stats(self) -> InboxStats: ...
+    async def failures(self, limit: int) -> list[Failure]:
+        """The newest failed entries, newest first."""
+        ...
+
     async def prune(self, done_before: datetime) -> int:
         """Delete finished entries older than `done_before`; how many went."""
         ...
@@ -153,6 +167,12 @@ class Inbox:
         self.clock = clock
         self.policy = policy
         self.arrived = asyncio.Event()
+
+    async def stats(self) -> InboxStats:
+        return await self.store.stats()
+
+    async def failures(self, limit: int = 20) -> list[Failure]:
+        return await self.store.failures(limit)
 
     async def accept(self, entry: Entry) -> bool:
         """Write `entry` down (True), or see it is there already from an earlier delivery

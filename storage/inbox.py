@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.inbox import Entry, InboxStats, Item
+from bot.inbox import Entry, Failure, InboxStats, Item
 from storage.base import Store
 from storage.database import BUSY_MS, Database
 from storage.models import InboxRow
@@ -141,16 +141,30 @@ class SqlInbox(Store):
         )
 
     async def stats(self) -> InboxStats:
-        counts = {PENDING: 0, RUNNING: 0, DONE: 0, FAILED: 0}
+        counts = {PENDING: 0, RUNNING: 0, FAILED: 0}
         oldest: datetime | None = None
-        statement = sa.select(_T.c.status, sa.func.count(), sa.func.min(_T.c.received_at)).group_by(
-            _T.c.status
+        # finished entries are most of the table and nobody watches their count: not read
+        statement = (
+            sa.select(_T.c.status, sa.func.count(), sa.func.min(_T.c.received_at))
+            .where(_T.c.status.in_(tuple(counts)))
+            .group_by(_T.c.status)
         )
         for status, count, first in await self.db.read_rows(statement, {}):
             counts[status] = count
             if status in _WAITING and first is not None:
                 oldest = first if oldest is None else min(oldest, first)
-        return InboxStats(counts[PENDING], counts[RUNNING], counts[FAILED], counts[DONE], oldest)
+        return InboxStats(counts[PENDING], counts[RUNNING], counts[FAILED], oldest)
+
+    async def failures(self, limit: int) -> list[Failure]:
+        statement = (
+            sa.select(_T.c.id, _T.c.platform, _T.c.kind, _T.c.attempts)
+            .add_columns(_T.c.received_at, _T.c.finished_at, _T.c.error)
+            .where(_T.c.status == FAILED)
+            .order_by(_T.c.id.desc())
+            .limit(limit)
+        )
+        rows = await self.db.read_rows(statement, {})
+        return [Failure(**{**r._mapping, "error": r.error or ""}) for r in rows]
 
     async def prune(self, done_before: datetime) -> int:
         async with self.db.write() as conn:
