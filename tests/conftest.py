@@ -24,10 +24,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import settings
 
 from storage.database import Database, head_revision, migrate
 from storage.models import Base
 from storage.repository import SqlRepository
+
+# CI runs the same generated examples every time (a failure there can be replayed here).
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_ENV = "OUTPUTS_TEST_POSTGRES_URL"
 PG_URL = os.environ.get(PG_ENV, "")

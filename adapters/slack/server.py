@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 
 import aiohttp
 from aiohttp import web
@@ -32,17 +33,20 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http import METRICS_KEY, label
 from adapters.metrics import Metrics
-from adapters.slack import faults
+from adapters.refusals import Refusals
+from adapters.slack import faults, inbound
 from adapters.slack.directory import Directory, api_error
 from adapters.slack.handlers import Handlers
 from adapters.slack.intake import Intake
-from adapters.slack.observed import observed, request_seen, socket_request_answered
+from adapters.slack.observed import observed, request_kind, request_seen, socket_request_answered
 from adapters.slack.poster import SlackPoster
 from adapters.slack.retries import retry_handlers
 from bot import logs
@@ -81,6 +85,15 @@ def install_redaction() -> None:
             handler.addFilter(redact)
 
 
+def refused_kind(body: str, content_type: str) -> str:
+    """The kind a refused request claims to be, for the request counter (a known name or
+    `other`, whatever it says), or `malformed` when it does not even parse."""
+    try:
+        return request_kind(inbound.parse(body, content_type))
+    except inbound.Refused:
+        return "malformed"
+
+
 class SocketModeUnavailable(RuntimeError):
     """Slack would not open a Socket Mode connection (refused app token, Slack unreachable)."""
 
@@ -98,7 +111,14 @@ class SocketMode(AsyncSocketModeHandler):
         # this envelope and the work it starts.
         logs.bind(request_id=logs.new_request_id())
         started, wall = time.perf_counter(), time.time()
-        bolt_request = AsyncBoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+        try:
+            payload = inbound.check(req.payload)
+        except inbound.Refused as refused:
+            # acked all the same: Slack would only deliver the same envelope again
+            self.server.refusals.note(refused.kind, refused.status)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        bolt_request = AsyncBoltRequest(mode="socket_mode", body=payload, headers=build_headers(req))
         kind = request_seen(bolt_request.body)
         status = 400  # what `SlackServer.events` answers when bolt fails
         try:
@@ -133,6 +153,9 @@ class SlackServer:
         self.authorize: AsyncInstallationStoreAuthorize | None = None
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
         secret = s.signing_secret.get_secret_value() if s.signing_secret is not None else None
+        # Socket Mode has no secret and takes nothing over HTTP, so none is needed there
+        self.verifier = SignatureVerifier(secret or "unused")
+        self.refusals = Refusals("slack")
         if self.oauth:
             self.bolt = self._oauth_app(secret)
         else:
@@ -222,15 +245,28 @@ class SlackServer:
             web_app.router.add_get(flow.redirect_uri_path, self.oauth_redirect)
 
     async def events(self, request: web.Request) -> web.Response:
+        """Checked (adapters.slack.inbound) before bolt sees it: refused requests get 401 or
+        400, are counted by kind and logged at most once a minute per kind."""
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
         try:
             body = await request.text()
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(request.headers)
-            )
-        except Exception as exc:  # undecodable or unparsable: Slack never sends these
-            log.info("unreadable request on /slack/events: %s", type(exc).__name__)
-            return web.Response(status=400, text="malformed request")
-        label(request, request_seen(bolt_request.body))  # adapters.http's middleware counts it
+            inbound.check_signature(self.verifier, body, headers)
+            payload = inbound.check(body, request.content_type)
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+        except inbound.Refused as refused:
+            label(request, refused_kind(body, request.content_type))
+            self.refusals.note(refused.kind, refused.status)
+            return web.Response(status=refused.status, text="request refused")
+        except web.HTTPRequestEntityTooLarge:
+            label(request, "malformed")
+            self.refusals.note("too_large", 413)
+            return web.Response(status=413, text="request refused")
+        except Exception as exc:  # undecodable (not UTF-8): Slack never sends these
+            label(request, "malformed")
+            self.refusals.note(f"unreadable ({type(exc).__name__})", 400)
+            return web.Response(status=400, text="request refused")
+        bolt_request.body = payload  # the checked and cleaned payload; bolt verifies the raw body
+        label(request, request_seen(payload))  # adapters.http's middleware counts it
         try:
             response = await self.dispatch(bolt_request)
         except Exception:
