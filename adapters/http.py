@@ -73,21 +73,45 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
             log.debug("%s %s: %d in %.1f ms", request.method, request.path, status, seconds * 1000)
 
 
+class HealthCheck:
+    """One look at the database at a time, answered within `HEALTH_TIMEOUT_SECONDS` whatever
+    the database does. Cancelling a query stuck on a lock does not free it (SQLite's driver
+    waits in a thread, and closing the connection waits for that thread), so the look runs
+    in a task of its own that the answer stops waiting for; probes arriving meanwhile wait
+    on the same look instead of starting more."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._look: asyncio.Task[None] | None = None
+
+    async def answer(self) -> web.Response:
+        if self._look is None or self._look.done():
+            self._look = asyncio.get_running_loop().create_task(ensure_current(self.app.db))
+            self._look.add_done_callback(_retrieve)
+        done, _ = await asyncio.wait({self._look}, timeout=HEALTH_TIMEOUT_SECONDS)
+        if not done:
+            log.warning("health check: the database did not answer within %g s", HEALTH_TIMEOUT_SECONDS)
+            return web.json_response({"status": "unavailable", "database": "no answer"}, status=503)
+        exc = self._look.exception()
+        if isinstance(exc, SchemaBehind):
+            return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
+        if exc is not None:  # an unreachable database is exactly what this endpoint reports
+            log.warning("health check: database unreachable: %s", type(exc).__name__)
+            return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        return web.json_response({"status": "ok"})
+
+
+HEALTH_KEY = web.AppKey("outputs_health", HealthCheck)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # looked at by `answer`, or by nobody when no probe waited that long
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Up, database reachable and migrated: 200; anything else: 503 with the reason."""
-    app = request.app[APP_KEY]
-    try:
-        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
-            await ensure_current(app.db)
-    except SchemaBehind as exc:
-        return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
-    except TimeoutError:
-        log.warning("health check: the database did not answer within %g s", HEALTH_TIMEOUT_SECONDS)
-        return web.json_response({"status": "unavailable", "database": "no answer"}, status=503)
-    except Exception as exc:  # an unreachable database is exactly what this endpoint reports
-        log.warning("health check: database unreachable: %s", type(exc).__name__)
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok"})
+    return await request.app[HEALTH_KEY].answer()
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -115,6 +139,7 @@ def build_web_app(
     web_app = web.Application(client_max_size=1024 * 1024, middlewares=[observe])
     web_app[APP_KEY] = app
     web_app[METRICS_KEY] = m
+    web_app[HEALTH_KEY] = HealthCheck(app)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     for server in servers:

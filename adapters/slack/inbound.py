@@ -169,14 +169,13 @@ class View(_Part):
     blocks: list[dict[StrictStr, Any]] | None = None
 
 
-class Interaction(_Part):
+class _Interaction(_Part):
     type: StrictStr
     team: Team | None = None
     user: User | None = None
     channel: Channel | None = None
     enterprise: Team | None = None
     view: View | None = None
-    actions: list[Action] | None = None
     callback_id: Str = None
     trigger_id: Str = None
     response_url: Str = None
@@ -187,11 +186,15 @@ class Interaction(_Part):
     api_app_id: Str = None
 
 
+class Interaction(_Interaction):
+    actions: list[Action] | None = None
+
+
 class BlockAction(Action):
     action_id: StrictStr
 
 
-class BlockActions(Interaction):
+class BlockActions(_Interaction):
     actions: list[BlockAction] = Field(min_length=1)  # bolt matches on actions[0].action_id
 
 

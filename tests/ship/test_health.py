@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from pathlib import Path
+
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
@@ -39,5 +43,37 @@ async def test_503_when_the_database_is_unreachable() -> None:
         assert resp.status == 503
         assert (await resp.json()) == {"status": "unavailable", "database": "unreachable"}
     finally:
+        await client.close()
+        await app.close()
+
+
+async def test_503_within_the_bound_when_the_sqlite_file_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "outputs.db"
+    await migrate(f"sqlite:///{path}")
+    app = await build(load_settings(env={"DATABASE_URL": f"sqlite:///{path}", "OUTPUTS_CONFIG": ""}))
+    client = TestClient(TestServer(build_web_app(app, [])))
+    await client.start_server()
+    locker = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert (await client.get("/healthz")).status == 200
+        await app.db.dispose()  # new connections must open the file, as after a restart
+        locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+        locker.execute("BEGIN EXCLUSIVE")
+        locker.execute("DELETE FROM channels")  # the lock is taken by the first write
+        first, second = await asyncio.gather(client.get("/healthz"), client.get("/healthz"))
+        for resp in (first, second):  # both answered by the bound, not by the database
+            assert resp.status == 503
+            assert (await resp.json()) == {"status": "unavailable", "database": "no answer"}
+        locker.execute("ROLLBACK")
+        locker.execute("PRAGMA locking_mode=NORMAL")
+        locker.execute("SELECT 1 FROM channels")  # releases the exclusive lock
+        for _ in range(100):  # the stuck look finishes once the lock is gone; then a new one
+            resp = await client.get("/healthz")
+            if resp.status == 200:
+                break
+            await asyncio.sleep(0.5)
+        assert resp.status == 200
+    finally:
+        locker.close()
         await client.close()
         await app.close()

@@ -3,8 +3,9 @@
 Tests point `slack.api_base_url` at it. It can answer a method with a Slack error
 (`fail["chat.postMessage"] = "not_in_channel"`) or with 429s and Retry-After
 (`throttle["chat.postEphemeral"] = 1`; Retry-After: `retry_after` seconds, or the next of
-`retry_afters` while any are left). `response_url`s in payloads
-point at `/respond/…`.
+`retry_afters` while any are left), or with the HTML error page a proxy or Slack's edge
+answers (`html_errors["conversations.history"] = 3`: a 502, Content-Type text/html, that
+many times). `response_url`s in payloads point at `/respond/…`.
 
 Socket Mode: `apps.connections.open` answers a `ws://` URL on this same server, where
 `/link` plays Slack's side of the WebSocket: it says `hello`, sends the envelopes a test
@@ -24,6 +25,10 @@ from aiohttp.test_utils import TestServer
 
 BOT_USER = "UBOT"
 TEAM = "T111"
+BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+    "<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 @dataclass
@@ -43,6 +48,7 @@ class FakeSlack:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     fail: dict[str, str] = field(default_factory=dict)
     throttle: dict[str, int] = field(default_factory=dict)
+    html_errors: dict[str, int] = field(default_factory=dict)  # method → 502 HTML pages left
     oauth: dict[str, Any] = field(default_factory=dict)
     uploads: list[bytes] = field(default_factory=list)
     retry_after: int = 1
@@ -165,6 +171,9 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
             )
+        if self.html_errors.get(method, 0) > 0:
+            self.html_errors[method] -= 1
+            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
         handler = getattr(self, "_" + method.replace(".", "_"), None)

@@ -6,6 +6,7 @@ when it cannot); the method of the same name without `on_` is the work, run by a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -46,8 +47,9 @@ class ChannelEvents:
             return None
         workspace = convert.workspace_of(body)
         try:
-            charter = await self.kit.charter(workspace, facts.channel_id)
-        except Exception as exc:  # the database is away: Slack will send the event again
+            async with asyncio.timeout(self.kit.intake.inbox.policy.accept_timeout):
+                charter = await self.kit.charter(workspace, facts.channel_id)
+        except Exception as exc:  # the database is away or stuck: Slack will send the event again
             log.warning("reading the charter for a reaction failed: %s", type(exc).__name__)
             return NOT_KEPT
         # Most reactions mean nothing to us: kept only when the emoji tags a type here.
