@@ -27,9 +27,12 @@ V = TypeVar("V")
 
 
 def api_error(exc: Exception) -> str:
-    """The Slack error code (`not_in_channel`, `ratelimited`…) or the exception's type."""
+    """The Slack error code (`not_in_channel`, `ratelimited`…), else the HTTP status (an HTML
+    error page from a proxy carries no code), else the exception's type."""
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
+        data = getattr(exc.response, "data", None)
+        code = data.get("error") if isinstance(data, dict) else None
+        return str(code or faults.status_of(exc) or "unreadable_answer")
     return type(exc).__name__
 
 

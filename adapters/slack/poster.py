@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks
+from adapters.slack import blocks, faults
 from adapters.slack.convert import PLATFORM
 from adapters.slack.directory import api_error
 from bot.charter import ChannelKey
@@ -26,9 +26,9 @@ DEFAULT_RETRY_AFTER = 30.0  # Slack's tier-1 wait, when a 429 comes without Retr
 
 def retry_after(exc: Exception) -> float | None:
     """The Retry-After of a 429 that slack-sdk's retries could not absorb, else None."""
-    if not isinstance(exc, SlackApiError) or exc.response.status_code != 429:
+    if not isinstance(exc, SlackApiError) or faults.status_of(exc) != 429:
         return None
-    headers = exc.response.headers or {}
+    headers = getattr(exc.response, "headers", None) or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if isinstance(value, list):  # slack-sdk keeps some header values as lists
         value = value[0] if value else None

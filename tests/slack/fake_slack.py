@@ -5,7 +5,8 @@ Tests point `slack.api_base_url` at it. It can answer a method with a Slack erro
 (`throttle["chat.postEphemeral"] = 1`; Retry-After: `retry_after` seconds, or the next of
 `retry_afters` while any are left), or with the HTML error page a proxy or Slack's edge
 answers (`html_errors["conversations.history"] = 3`: a 502, Content-Type text/html, that
-many times). `response_url`s in payloads point at `/respond/…`.
+many times; `broken_json` the same page labelled application/json). `response_url`s in
+payloads point at `/respond/…`.
 
 Socket Mode: `apps.connections.open` answers a `ws://` URL on this same server, where
 `/link` plays Slack's side of the WebSocket: it says `hello`, sends the envelopes a test
@@ -49,6 +50,8 @@ class FakeSlack:
     fail: dict[str, str] = field(default_factory=dict)
     throttle: dict[str, int] = field(default_factory=dict)
     html_errors: dict[str, int] = field(default_factory=dict)  # method → 502 HTML pages left
+    # method → answers left that claim JSON and hold an HTML page (a misconfigured proxy)
+    broken_json: dict[str, int] = field(default_factory=dict)
     oauth: dict[str, Any] = field(default_factory=dict)
     uploads: list[bytes] = field(default_factory=list)
     retry_after: int = 1
@@ -171,6 +174,9 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
             )
+        if self.broken_json.get(method, 0) > 0:
+            self.broken_json[method] -= 1
+            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="application/json")
         if self.html_errors.get(method, 0) > 0:
             self.html_errors[method] -= 1
             return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
