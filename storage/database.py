@@ -103,6 +103,8 @@ class Database:
         engine_url, connect_args = async_url(url)
         self.dialect = engine_url.get_backend_name()
         engine_options.setdefault("json_serializer", _dumps)
+        # what people write travels as parameters: an error's message must not carry it to the logs
+        engine_options.setdefault("hide_parameters", True)
         if connect_args:
             engine_options["connect_args"] = {**connect_args, **engine_options.get("connect_args", {})}
         self.engine: AsyncEngine = create_async_engine(engine_url, **engine_options)

@@ -160,3 +160,12 @@ async def test_postgres_reads_skip_begin_at_read_committed_only(db: Database) ->
         assert not await autocommit(stricter)
     finally:
         await stricter.dispose()
+
+
+async def test_a_failed_statement_does_not_carry_its_parameters_into_its_message(db: Database) -> None:
+    secret_text = "the person's own words"
+    with pytest.raises(sa.exc.DBAPIError) as failed:
+        async with db.write() as conn:
+            statement = sa.text("SELECT CAST(:v AS INTEGER) / 0 FROM no_such_table")
+            await conn.execute(statement, {"v": secret_text})
+    assert secret_text not in str(failed.value)
