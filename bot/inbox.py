@@ -99,10 +99,13 @@ class InboxStore(Protocol):
         """Keep `entry` unless one with its identity is kept already; True when it is new."""
         ...
 
-    async def claim(self, owner: str, limit: int, at: datetime, lease: timedelta) -> list[Item]:
+    async def claim(
+        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: int | None = None
+    ) -> list[Item]:
         """Take up to `limit` entries, oldest first, that are due (pending and not before
         their next try, or running with a lapsed lease) and have no older entry of the same
-        ordering key pending or running. Safe with any number of replicas claiming at once."""
+        ordering key pending or running. Safe with any number of replicas claiming at once.
+        `finished`: an entry of `owner`'s to mark done first, in the same transaction."""
         ...
 
     async def finish(self, item_id: int, owner: str, at: datetime) -> None: ...
@@ -159,14 +162,46 @@ def backoff(attempts: int, policy: InboxPolicy) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+class Doorbell:
+    """Wakes idle workers: one per entry kept, not all of them for each (every worker woken
+    would try a claim, and all but one would find nothing). `rung` counts the rings, so a
+    worker that looked and found nothing just before a ring does not sleep through it."""
+
+    def __init__(self) -> None:
+        self.rung = 0
+        self._sleepers: list[asyncio.Future[None]] = []
+
+    def ring(self, times: int = 1) -> None:
+        self.rung += 1
+        for _ in range(min(times, len(self._sleepers))):
+            sleeper = self._sleepers.pop(0)
+            if not sleeper.done():
+                sleeper.set_result(None)
+
+    async def wait(self, seen: int, timeout: float) -> bool:
+        """Sleep until a ring after `seen` (True), or for `timeout` seconds (False)."""
+        if self.rung != seen:
+            return True
+        sleeper: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append(sleeper)
+        try:
+            await asyncio.wait_for(sleeper, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            if sleeper in self._sleepers:
+                self._sleepers.remove(sleeper)
+
+
 class Inbox:
-    """What adapters call: `accept` before answering. The workers are woken at once."""
+    """What adapters call: `accept` before answering. A worker is woken at once."""
 
     def __init__(self, store: InboxStore, clock: Clock, policy: InboxPolicy) -> None:
         self.store = store
         self.clock = clock
         self.policy = policy
-        self.arrived = asyncio.Event()
+        self.bell = Doorbell()
 
     async def stats(self) -> InboxStats:
         return await self.store.stats()
@@ -187,7 +222,7 @@ class Inbox:
             log.warning("inbox: could not keep %s %s: %s", entry.platform, entry.kind, type(exc).__name__)
             raise InboxUnavailable(str(exc) or type(exc).__name__) from None
         if new:
-            self.arrived.set()
+            self.bell.ring()
         return new
 
 
@@ -216,7 +251,7 @@ class Workers:
         """Let the entries being worked finish (within `grace`); the rest stay pending for
         the next start, here or on another replica."""
         self._stopping = True
-        self.inbox.arrived.set()
+        self.inbox.bell.ring(len(self._tasks))
         if not self._tasks:
             return
         _, slow = await asyncio.wait(self._tasks, timeout=grace)
@@ -232,58 +267,66 @@ class Workers:
                 stats = await self.inbox.store.stats()
                 if not stats.pending and not stats.running:
                     return
-                self.inbox.arrived.set()
+                self.inbox.bell.ring(len(self._tasks))
                 await asyncio.sleep(0.02)
 
     async def _loop(self) -> None:
         pause = 0.0
+        done: int | None = None  # worked, and marked so in the same transaction as the next claim
         while not self._stopping:
+            seen = self.inbox.bell.rung
             try:
-                worked = await self.run_once()
-                pause = 0.0
+                items = await self._claim(done)
+                done, pause = None, 0.0
+                if items and await self._run(items[0]):
+                    done = items[0].id
             except Exception as exc:  # the database itself is away: wait, then look again
                 pause = min(STORE_RETRY_CAP, max(0.5, pause * 2))
                 log.warning("inbox: the store failed (%s); trying again in %.1f s", type(exc).__name__, pause)
                 await asyncio.sleep(pause)
                 continue
-            if not worked:
-                await self._idle()
+            if not items and not await self.inbox.bell.wait(seen, self.policy.poll):
+                await self._prune()
+        if done is not None:
+            try:
+                await self.inbox.store.finish(done, self.owner, self.inbox.clock.now())
+            except Exception as exc:  # its lease runs out, and it is done again: capture is idempotent
+                log.warning("inbox: could not mark entry %d done: %s", done, type(exc).__name__)
 
-    async def _idle(self) -> None:
-        arrived = self.inbox.arrived
-        try:
-            async with asyncio.timeout(self.policy.poll):
-                await arrived.wait()
-        except TimeoutError:
-            await self._prune()
-        arrived.clear()
+    async def _claim(self, done: int | None) -> list[Item]:
+        now = self.inbox.clock.now()
+        return await self.inbox.store.claim(self.owner, 1, now, self.policy.lease, finished=done)
 
     async def run_once(self) -> bool:
-        """Claim one entry and work it; False when none was due."""
-        now = self.inbox.clock.now()
-        items = await self.inbox.store.claim(self.owner, 1, now, self.policy.lease)
+        """Claim one entry and work it to the end; False when none was due."""
+        items = await self._claim(None)
         for item in items:
-            # each entry in a context of its own: its log ids do not leak into the next one
-            task = asyncio.get_running_loop().create_task(self._work(item), context=contextvars.Context())
-            await task
+            if await self._run(item):
+                await self.inbox.store.finish(item.id, self.owner, self.inbox.clock.now())
         return bool(items)
 
-    async def _work(self, item: Item) -> None:
+    async def _run(self, item: Item) -> bool:
+        """Work `item` in a context of its own (its log ids do not leak into the next one);
+        True when it is done, False when it was retried or failed."""
+        task = asyncio.get_running_loop().create_task(self._work(item), context=contextvars.Context())
+        return await task
+
+    async def _work(self, item: Item) -> bool:
         logs.bind(**item.payload.get(LOG_CONTEXT, {}))
         store, clock = self.inbox.store, self.inbox.clock
         handler = self.handlers.get(item.kind)
         if handler is None:  # kept by a newer version of the bot, or an older one's leftover
             log.warning("inbox: no handler for %s (entry %d); marked failed", item.kind, item.id)
             await store.fail(item.id, self.owner, clock.now(), f"unknown kind {item.kind}")
-            return
+            return False
         try:
             # A worker never outlives its lease: past it, another replica may take the entry.
             async with asyncio.timeout(self.policy.lease.total_seconds() * 0.8):
                 await handler.run(item)
         except Exception as exc:
             await self._fault(item, handler, exc)
-            return
-        await store.finish(item.id, self.owner, clock.now())
+            return False
+        return True
 
     async def _fault(self, item: Item, handler: Handler, exc: Exception) -> None:
         store, now = self.inbox.store, self.inbox.clock.now()

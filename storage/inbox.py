@@ -10,8 +10,11 @@ a worker whose lease lapsed (and whose entry another took over) changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,6 +26,27 @@ from storage.models import InboxRow
 IDENTITY_MAX = 128
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 ERROR_MAX = 500
+BATCH_MAX = 500  # entries per INSERT: the rest go in the next write
+
+
+@dataclass
+class _Slot:
+    """One entry waiting for its group's write, and what its caller waits on."""
+
+    values: dict[str, Any]
+    kept: asyncio.Future[bool]
+    writing: bool = False
+    given_up: bool = False
+
+    def settle(self, outcome: bool | Exception) -> None:
+        if self.kept.done():
+            return
+        if isinstance(outcome, Exception):
+            self.kept.set_exception(outcome)
+            self.kept.exception()  # a caller that gave up never looks: not "never retrieved"
+        else:
+            self.kept.set_result(outcome)
+
 
 _T: sa.Table = InboxRow.__table__  # type: ignore[assignment]
 _OLDER = _T.alias("older")
@@ -36,7 +60,17 @@ def _identity(entry: Entry) -> str:
     return f"{entry.platform}:sha256:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
+# The entries not finished, spelled as the partial indexes' WHERE (models.InboxRow): SQLite
+# uses a partial index only for a term written exactly so, with literal values.
+WAITING_SQL = "status IN ('pending', 'running')"
+_WAITING_NOW = sa.text(f"inbox.{WAITING_SQL}")
+_WAITING_OLDER = sa.text(f"older.{WAITING_SQL}")
+
+
 def _claim_statement(limit: int) -> sa.Update:
+    """Finished entries (most of the table, kept for days) are never read: both the scan
+    for due entries and the look for an older entry of the same key go through the partial
+    indexes of the unfinished ones."""
     at: sa.BindParameter[datetime] = sa.bindparam("at")
     due = sa.or_(
         sa.and_(_T.c.status == PENDING, _T.c.not_before <= at),
@@ -44,12 +78,12 @@ def _claim_statement(limit: int) -> sa.Update:
     )
     blocked = (
         sa.select(_OLDER.c.id)
-        .where(_OLDER.c.order_key == _T.c.order_key, _OLDER.c.status.in_(_WAITING), _OLDER.c.id < _T.c.id)
+        .where(_OLDER.c.order_key == _T.c.order_key, _WAITING_OLDER, _OLDER.c.id < _T.c.id)
         .exists()
     )
     pick = (
         sa.select(_T.c.id)
-        .where(due, ~blocked)
+        .where(_WAITING_NOW, due, ~blocked)
         .order_by(_T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=_T)
@@ -70,6 +104,7 @@ def _claim_statement(limit: int) -> sa.Update:
 
 
 _MINE = sa.and_(_T.c.id == sa.bindparam("item_id"), _T.c.owner == sa.bindparam("me"))
+_FINISH = sa.update(_T).where(_MINE).values(status=DONE, finished_at=sa.bindparam("at"), lease_until=None)
 
 
 class SqlInbox(Store):
@@ -82,30 +117,78 @@ class SqlInbox(Store):
         # most (the ack must still go out in time); other writers keep the usual patience.
         self._accept = db.engine.execution_options(**{BUSY_MS: accept_busy_ms})
         self._insert = (
-            self.insert(InboxRow).on_conflict_do_nothing(index_elements=["identity"]).returning(InboxRow.id)
+            self.insert(InboxRow)
+            .on_conflict_do_nothing(index_elements=["identity"])
+            .returning(InboxRow.identity)
         )
+        self._batch: list[_Slot] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def put(self, entry: Entry, at: datetime) -> bool:
-        values = {
-            "identity": _identity(entry),
-            "platform": entry.platform,
-            "kind": entry.kind,
-            "order_key": entry.order_key,
-            "payload": entry.payload,
-            "status": PENDING,
-            "attempts": 0,
-            "not_before": at,
-            "received_at": at,
-        }
-        async with self.db.write(self._accept) as conn:
-            row = (await conn.execute(self._insert, values)).first()
-        return row is not None
+        """Group commit: the entries put while one write is in flight go together in the next
+        one (one INSERT of many rows, one commit), and each caller returns once its own row
+        is committed. Nothing waits for company: a put with no write in flight starts one.
 
-    async def claim(self, owner: str, limit: int, at: datetime, lease: timedelta) -> list[Item]:
+        A caller may give up (cancelled: its answer is due) while its entry waits for the
+        database; the entry is then left out, so that "nothing was recorded" stays true.
+        Once the write holding it has begun, giving up waits for it instead: the outcome is
+        known a moment later, and the caller reports what really happened."""
+        slot = _Slot(
+            {
+                "identity": _identity(entry),
+                "platform": entry.platform,
+                "kind": entry.kind,
+                "order_key": entry.order_key,
+                "payload": entry.payload,
+                "status": PENDING,
+                "attempts": 0,
+                "not_before": at,
+                "received_at": at,
+            },
+            asyncio.get_running_loop().create_future(),
+        )
+        self._batch.append(slot)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_batches())
+        try:
+            return await asyncio.shield(slot.kept)  # the write serves others: never cancelled
+        except asyncio.CancelledError:
+            if not slot.writing:
+                slot.given_up = True
+                raise
+            return await slot.kept
+
+    async def _write_batches(self) -> None:
+        while self._batch:
+            batch, self._batch = self._batch[:BATCH_MAX], self._batch[BATCH_MAX:]
+            try:
+                async with self.db.write(self._accept) as conn:
+                    # the write lock is held (SQLite) or the transaction open: from here on
+                    # every entry still wanted is written, and its caller waits for the end
+                    batch = [slot for slot in batch if not slot.given_up]
+                    for slot in batch:
+                        slot.writing = True
+                    # one row per identity: the first put of it; the others are replays
+                    rows = list({slot.values["identity"]: slot.values for slot in reversed(batch)}.values())
+                    inserted = set((await conn.execute(self._insert, rows)).scalars()) if rows else set()
+            except Exception as exc:
+                for slot in batch:
+                    slot.settle(exc)
+                continue
+            for slot in batch:
+                identity = slot.values["identity"]
+                slot.settle(identity in inserted)
+                inserted.discard(identity)
+
+    async def claim(
+        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: int | None = None
+    ) -> list[Item]:
         statement = self._claims.get(limit)
         if statement is None:
             statement = self._claims[limit] = _claim_statement(limit)
         async with self.db.write() as conn:
+            if finished is not None:  # the last one's end and the next one's start: one transaction
+                await conn.execute(_FINISH, {"item_id": finished, "me": owner, "at": at})
             rows = (await conn.execute(statement, {"at": at, "owner": owner, "until": at + lease})).all()
         return sorted(
             (
@@ -128,7 +211,8 @@ class SqlInbox(Store):
             await conn.execute(sa.update(_T).where(_MINE).values(**values), {"item_id": item_id, "me": owner})
 
     async def finish(self, item_id: int, owner: str, at: datetime) -> None:
-        await self._settle(item_id, owner, status=DONE, finished_at=at, lease_until=None)
+        async with self.db.write() as conn:
+            await conn.execute(_FINISH, {"item_id": item_id, "me": owner, "at": at})
 
     async def retry(self, item_id: int, owner: str, not_before: datetime, error: str) -> None:
         await self._settle(

@@ -264,6 +264,9 @@ class PendingFileRow(Base):
     created_at: Mapped[datetime]
 
 
+WAITING = sa.text("status IN ('pending', 'running')")
+
+
 class InboxRow(Base):
     """A request the bot acknowledged, until it is worked (see bot/inbox.py)."""
 
@@ -271,8 +274,11 @@ class InboxRow(Base):
     __table_args__ = (
         sa.UniqueConstraint("identity", name="uq_inbox_identity"),
         sa.Index("ix_inbox_status", "status", "id"),
-        sa.Index("ix_inbox_order_key", "order_key", "status", "id"),
         sa.Index("ix_inbox_finished_at", "finished_at"),
+        # Only the unfinished entries, which every claim reads: a few rows, however many
+        # finished ones are kept (storage/inbox.py spells the WHERE the same way).
+        sa.Index("ix_inbox_waiting", "id", postgresql_where=WAITING, sqlite_where=WAITING),
+        sa.Index("ix_inbox_waiting_key", "order_key", "id", postgresql_where=WAITING, sqlite_where=WAITING),
     )
 
     id: Mapped[int] = mapped_column(
@@ -294,3 +300,18 @@ class InboxRow(Base):
 
 
 import storage.slack_tables  # noqa: E402, F401  (slack-sdk's OAuth tables join this metadata)
+
+
+class PersonRow(Base):
+    """A person's language: their platform's locale, or the one they chose (`chosen`)."""
+
+    __tablename__ = "people"
+    __table_args__ = (sa.UniqueConstraint("platform", "workspace_id", "user_id", name="uq_people_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    chosen: Mapped[bool]
+    updated_at: Mapped[datetime]

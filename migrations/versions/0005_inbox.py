@@ -41,12 +41,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity", name="uq_inbox_identity"),
     )
     op.create_index("ix_inbox_status", "inbox", ["status", "id"])
-    op.create_index("ix_inbox_order_key", "inbox", ["order_key", "status", "id"])
     op.create_index("ix_inbox_finished_at", "inbox", ["finished_at"])
+    # the unfinished entries only: what every claim reads, however many finished ones are kept
+    waiting = sa.text("status IN ('pending', 'running')")
+    op.create_index("ix_inbox_waiting", "inbox", ["id"], postgresql_where=waiting, sqlite_where=waiting)
+    op.create_index(
+        "ix_inbox_waiting_key", "inbox", ["order_key", "id"], postgresql_where=waiting, sqlite_where=waiting
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbox_waiting_key", table_name="inbox")
+    op.drop_index("ix_inbox_waiting", table_name="inbox")
     op.drop_index("ix_inbox_finished_at", table_name="inbox")
-    op.drop_index("ix_inbox_order_key", table_name="inbox")
     op.drop_index("ix_inbox_status", table_name="inbox")
     op.drop_table("inbox")

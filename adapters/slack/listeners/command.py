@@ -1,8 +1,9 @@
 """The slash command (`/outputs …` by default): every command the engine knows.
 
-Kept in the inbox before the ack, in order per channel (so commands about one charter apply
-one after the other). Slack never retries a command: when it cannot be kept, the ack itself
-tells the person that nothing was recorded."""
+Kept in the inbox before the ack; the owners' commands in order per channel, so that the
+commands about one charter apply one after the other (bot.commands.ordering). Slack never
+retries a command: when it cannot be kept, the ack itself tells the person that nothing
+was recorded."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from adapters.slack import convert
 from adapters.slack.intake import charter_key
 from adapters.slack.listeners.kit import Kit
 from adapters.slack.outbox import Outbox
+from bot.commands.ordering import changes_charter
 from bot.events import CommandInvoked
 from bot.i18n import Translator, translator
 from bot.inbox import InboxUnavailable
@@ -28,7 +30,9 @@ class SlashCommand:
     async def on_command(
         self, ack: Any, body: dict[str, Any], context: Any, request: AsyncBoltRequest
     ) -> None:
-        order = charter_key(convert.workspace_of(body), str(body.get("channel_id") or ""))
+        text = convert.command_text(body)
+        channel_id = str(body.get("channel_id") or "")
+        order = charter_key(convert.workspace_of(body), channel_id) if changes_charter(text) else None
         try:
             await self.kit.intake.keep("slack.command", request, body, context, order)
         except InboxUnavailable:
