@@ -50,6 +50,7 @@ class _Slot:
 
 _T: sa.Table = InboxRow.__table__  # type: ignore[assignment]
 _OLDER = _T.alias("older")
+_CANDIDATE = _T.alias("candidate")
 _WAITING = (PENDING, RUNNING)
 
 
@@ -65,16 +66,31 @@ def _identity(entry: Entry) -> str:
 WAITING_SQL = "status IN ('pending', 'running')"
 _WAITING_NOW = sa.text(f"inbox.{WAITING_SQL}")
 _WAITING_OLDER = sa.text(f"older.{WAITING_SQL}")
+_WAITING_CANDIDATE = sa.text(f"candidate.{WAITING_SQL}")
+# Due entries looked at per claim: an entry behind this many others that are all held back
+# by older entries of their keys waits for the next claim.
+CANDIDATES = 500
 
 
 def _claim_statement(limit: int) -> sa.Update:
     """Finished entries (most of the table, kept for days) are never read: both the scan
     for due entries and the look for an older entry of the same key go through the partial
-    indexes of the unfinished ones."""
-    at: sa.BindParameter[datetime] = sa.bindparam("at")
-    due = sa.or_(
-        sa.and_(_T.c.status == PENDING, _T.c.not_before <= at),
-        sa.and_(_T.c.status == RUNNING, _T.c.lease_until < at),
+    indexes of the unfinished ones.
+
+    `not_before` is when an unfinished entry may be taken: a pending one's next try, a
+    running one's lease end (a claim sets both), so "due" is one range. The oldest due
+    entries are taken first as a short list of candidates, and only those are checked for
+    an older entry of their key: however the planner reads a table that filled a moment
+    ago (its statistics lag), a claim never checks every waiting entry. The conditions are
+    repeated on the row itself, so that PostgreSQL, re-reading a row another replica has
+    just claimed, sees it is not due any more."""
+    due = _T.c.not_before <= sa.bindparam("at")
+    candidates = (
+        sa.select(_CANDIDATE.c.id)
+        .where(_WAITING_CANDIDATE, _CANDIDATE.c.not_before <= sa.bindparam("at"))
+        .order_by(_CANDIDATE.c.id)
+        .limit(CANDIDATES)
+        .correlate(None)
     )
     blocked = (
         sa.select(_OLDER.c.id)
@@ -83,7 +99,7 @@ def _claim_statement(limit: int) -> sa.Update:
     )
     pick = (
         sa.select(_T.c.id)
-        .where(_WAITING_NOW, due, ~blocked)
+        .where(_T.c.id.in_(candidates.scalar_subquery()), _WAITING_NOW, due, ~blocked)
         .order_by(_T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=_T)
@@ -95,6 +111,7 @@ def _claim_statement(limit: int) -> sa.Update:
             status=RUNNING,
             owner=sa.bindparam("owner"),
             lease_until=sa.bindparam("until"),
+            not_before=sa.bindparam("until"),
             attempts=_T.c.attempts + 1,
         )
         .returning(

@@ -6,7 +6,6 @@ when it cannot); the method of the same name without `on_` is the work, run by a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import convert
 from adapters.slack.home import home_view
-from adapters.slack.intake import NOT_KEPT, message_key
+from adapters.slack.intake import message_key
 from adapters.slack.listeners.kit import Kit
 from adapters.slack.outbox import Outbox
 from bot.charter import Charter
@@ -45,17 +44,9 @@ class ChannelEvents:
         facts = convert.reaction(event)
         if facts is None or facts.user_id == context.get("bot_user_id"):
             return None
-        workspace = convert.workspace_of(body)
-        try:
-            async with asyncio.timeout(self.kit.intake.inbox.policy.accept_timeout):
-                charter = await self.kit.charter(workspace, facts.channel_id)
-        except Exception as exc:  # the database is away or stuck: Slack will send the event again
-            log.warning("reading the charter for a reaction failed: %s", type(exc).__name__)
-            return NOT_KEPT
-        # Most reactions mean nothing to us: kept only when the emoji tags a type here.
-        if charter is None or charter.type_for_emoji(facts.emoji) is None:
-            return None
-        order = message_key(workspace, facts.channel_id, facts.message_ts)
+        # Kept without reading the charter first: whether the emoji tags a type is the
+        # engine's to decide, against the charter as it is when the work runs.
+        order = message_key(convert.workspace_of(body), facts.channel_id, facts.message_ts)
         return await self.kit.keep_event("slack.reaction", request, body, context, order)
 
     async def reaction(self, body: dict[str, Any], context: Any) -> None:
