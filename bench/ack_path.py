@@ -9,7 +9,9 @@ Three targets, each served on 127.0.0.1 by its own process, hit by the same load
 
 A fake Slack Web API (tests/slack/fake_slack.py) runs in a fourth process, so the work
 after each ack (users.info, conversations.history, chat.getPermalink, the database, the
-reply) really happens while the load runs. Per target: an open loop at `--rate` requests
+reply) really happens while the load runs. Outputs runs as `outputs-bot serve` builds it:
+the web app, then the inbox workers (`adapters.platform.inbox_workers`), which work what
+each listener wrote to the database before its ack. Per target: an open loop at `--rate` requests
 per second for `--seconds` for p50/p99 ack latency, then a closed loop (`--concurrency`
 workers, `--requests` requests) for acks per second, and how long the answers behind that
 burst's acks took to reach the fake Slack. Printed: req/s, p50, p99, each Outputs target's
@@ -121,10 +123,11 @@ def _bare_bolt(port_q: Any, api_url: str) -> None:
     asyncio.run(main())
 
 
-def _outputs(port_q: Any, api_url: str, db_url: str) -> None:
+def _outputs(port_q: Any, api_url: str, db_url: str, work: bool = True) -> None:
     from aiohttp import web
 
     from adapters.http import build_web_app
+    from adapters.platform import inbox_workers
     from adapters.serve import settle_memory
     from adapters.slack.server import SlackServer
     from bot.bootstrap import build
@@ -145,6 +148,19 @@ def _outputs(port_q: Any, api_url: str, db_url: str) -> None:
         await runner.setup()
         site = web.TCPSite(runner, HOST, 0)
         await site.start()
+        workers = inbox_workers(app, [server])  # as `outputs-bot serve` starts them
+        workers.start()
+        background: list[asyncio.Task[None]] = []  # kept referenced while they run
+        if not work:  # diagnostic: once the charter is declared, nobody works the inbox
+
+            async def stop_when_declared() -> None:
+                from adapters.slack import convert
+
+                while await app.repo.get_charter(convert.channel_key("T111", CHANNEL)) is None:
+                    await asyncio.sleep(0.05)
+                await workers.stop()
+
+            background.append(asyncio.create_task(stop_when_declared()))
         settle_memory()  # as `outputs-bot serve` does once it is up
         port_q.put(runner.addresses[0][1])
         await asyncio.Event().wait()
@@ -322,6 +338,7 @@ async def setup_charter(base: str, base_api: str) -> None:
 
 
 async def run(args: argparse.Namespace, api_url: str, targets: tuple[str, str], db_url: str) -> list[Result]:
+    """(a), (b), (c) in turn; with --no-workers nothing is answered, so nothing is waited for."""
     bare, outputs = targets
     await setup_charter(outputs, api_url)
 
@@ -334,6 +351,8 @@ async def run(args: argparse.Namespace, api_url: str, targets: tuple[str, str], 
         async def none() -> None:
             return None
 
+        if args.no_workers:
+            answered = none  # type: ignore[assignment]
         commands = command_body(api_url)
         results = [await measure("(a) bare bolt: verify + ack a command", Load(bare, commands), args, none)]
         results.append(await measure("(b) Outputs: /outputs help", Load(outputs, commands), args, answered))
@@ -371,11 +390,14 @@ def report(results: list[Result], args: argparse.Namespace, db: str, done: tuple
     )
     recorded, sent, _ = done
     print(f"deliverables recorded by (c): {recorded} of {sent} reactions sent")
+    if args.no_workers:
+        print("--no-workers: the inbox workers stopped once the charter was declared; nothing was worked")
     print(
         "answers/s: the burst's requests over the time from its first request to the last answer\n"
         "(response_url post or ephemeral) reaching the fake Slack; work after: how long after the\n"
-        "last ack that was. Outputs starts the work behind an ack only when no ack is owed\n"
-        "(adapters/slack/work.py), so a burst is acked first and answered after."
+        "last ack that was. Outputs writes each request that needs work to its inbox table\n"
+        "before the ack (bot/inbox.py) and a pool of workers works it, so a burst is acked\n"
+        "first and answered after, at the rate the workers keep up."
     )
 
 
@@ -413,6 +435,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500 requests, 3 s at the rate")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="diagnostic: start no inbox workers, so the acks alone are measured (nothing is answered)",
+    )
+    parser.add_argument(
         "--pg-url",
         default="postgresql://postgres@127.0.0.1:5432/test",
         help="with --db postgres: a server where the bench may create (and drop) outputs_bench_ack",
@@ -435,12 +462,13 @@ def main() -> None:
         procs.append(fake)
         bare_p, bare_port = _spawn(_bare_bolt, api_url)
         procs.append(bare_p)
-        out_p, out_port = _spawn(_outputs, api_url, db_url)
+        out_p, out_port = _spawn(_outputs, api_url, db_url, not args.no_workers)
         procs.append(out_p)
         targets = (f"http://{HOST}:{bare_port}", f"http://{HOST}:{out_port}")
         results = asyncio.run(run(args, api_url, targets, db_url))
         sent = args.warmup + args.requests + int(args.rate * args.seconds)
-        report(results, args, shown, asyncio.run(wait_for_deliverables(db_url, sent)))
+        limit = 6.0 if args.no_workers else 120.0
+        report(results, args, shown, asyncio.run(wait_for_deliverables(db_url, sent, limit)))
     finally:
         for p in procs:
             p.terminate()
