@@ -8,6 +8,9 @@
   treat as missing; an unknown signing key raised IndexError; a malformed body raised from
   `Activity().deserialize`: all of these were 500s. We answer 400 for bad bodies and 401 for
   anything the authentication refuses, and run the turn only after both passed.
+- An activity the inbox could not keep, and about which nobody can be told in the
+  conversation (`adapters.teams.intake`), is answered 503: `NotKept` passes through the
+  turn error handler, which would otherwise log it and let the answer be 200.
 - Connector calls retried neither 429 nor any POST (msrest's retry policy predates urllib3 2's
   `allowed_methods`): each connector client gets a retry policy that does, honouring Retry-After.
 """
@@ -39,6 +42,10 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 0.5
 # Teams drops an invoke not answered within 5 seconds; this leaves room for the network.
 INVOKE_DEADLINE_SECONDS = 4.0
+
+
+class NotKept(Exception):
+    """The activity could not be written to the inbox: it must not be answered 200."""
 
 
 def connector_retry() -> Retry:
@@ -126,7 +133,10 @@ class TeamsAdapter(CloudAdapter):
             return _error(HTTPStatus.UNAUTHORIZED, "unauthorized")
         if self.connector_url:  # after authentication: the token vouches for the real one
             activity.service_url = self.connector_url
-        invoke = await self.process_activity(auth, activity, bot.on_turn)
+        try:
+            invoke = await self.process_activity(auth, activity, bot.on_turn)
+        except NotKept:
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "not recorded: try again")
         return response(invoke)
 
     def _create_turn_context(self, activity, claims_identity, oauth_scope, connector_client, *args):  # type: ignore[no-untyped-def]
@@ -163,6 +173,8 @@ def _error(status: HTTPStatus, message: str) -> web.Response:
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """A failing turn is logged with its context; the request still gets its answer."""
+    if isinstance(error, NotKept):
+        raise error
     a = context.activity
     log.error(
         "teams: turn failed (type=%s name=%s conversation=%s): %r",

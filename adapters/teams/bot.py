@@ -10,15 +10,18 @@ a card or an invoke response.
 | conversationUpdate / installationUpdate | BotJoined, MemberJoined; references kept or forgotten |
 | messageUpdate / messageDelete | MessageEdited / MessageDeleted |
 | invoke `fileConsent/invoke` (an `export` file accepted or declined) | — (the upload) |
+
+Which of these run in the HTTP request and which in an inbox worker is decided before this
+handler runs (`adapters.teams.intake`); in a worker, the turn is rebuilt from the kept
+activity (`adapters.teams.work`), so the code below is the same in both places.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from http import HTTPStatus
 from typing import Any
 
@@ -29,12 +32,10 @@ from botbuilder.schema import Activity
 from adapters.teams import cards, convert
 from adapters.teams.adapter import wire_of
 from adapters.teams.delivery import (
-    Background,
     Delivery,
     People,
     UploadFailed,
     attachment_activity,
-    card_activity,
     consent_activity,
     text_activities,
     upload,
@@ -73,6 +74,7 @@ MEMBER_SECONDS = 2.0  # a mentioned person's roster entry, asked while a command
 TEAM_DETAILS_SECONDS = 3.0  # the connector's team details, asked within an invoke's 5 seconds
 TEAM_DETAILS_RETRY_SECONDS = 60.0  # after a failure, the team's next try
 REMEMBERED = 10_000  # conversation references known to be stored, kept in memory
+AFTER_ANSWER = "outputs.after_answer"  # turn state: what to deliver once the invoke is answered
 # Answers that can show other channels' work or one person's own list: never in a shared thread.
 PRIVATE_COMMANDS = frozenset({"search", "drafts", "export"})
 
@@ -127,14 +129,12 @@ class OutputsBot(ActivityHandler):
         delivery: Delivery,
         owners: TeamOwners,
         people: People,
-        background: Background,
     ) -> None:
         self.engine = engine
         self.refs = refs
         self.delivery = delivery
         self.owners = owners
         self.people = people
-        self.background = background
         self.group_ids: dict[str, str] = {}  # team id → Entra group id (for Graph)
         self._no_group: dict[str, float] = {}  # team id → when its details last failed
         self._remembered: dict[ChannelKey, tuple[str, dict[str, Any]]] = {}
@@ -245,7 +245,7 @@ class OutputsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         wire = wire_of(turn_context.activity)
-        card = isinstance(wire.get("value"), dict) and not (wire.get("text") or "").strip()
+        card = convert.card_submitted(wire)
         if not card and convert.conversation_type(wire) != "personal" and not convert.mentions_bot(wire):
             return  # a channel message that is not for the bot: no owner lookup, nothing
         actor = await self._actor(turn_context, wire)
@@ -349,77 +349,38 @@ class OutputsBot(ActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         wire = wire_of(turn_context.activity)
-        handlers = {
-            "composeExtension/fetchTask": self._fetch_task,
-            "composeExtension/submitAction": self._submit_action,
-            "adaptiveCard/action": self._card_action,
-        }
-        if wire.get("name") == "fileConsent/invoke":
-            return await self._file_consent_answered(turn_context, wire)
-        handler = handlers.get(str(wire.get("name")))
-        if handler is None:
-            return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
-        return _ok(await self._in_time(wire, handler(turn_context, wire)))
+        name = wire.get("name")
+        if name == "fileConsent/invoke":
+            await self._file_consent(turn_context, wire)
+            return InvokeResponse(status=int(HTTPStatus.OK))  # Teams waits for an empty 200
+        if name == "composeExtension/fetchTask":
+            return _ok(await self._in_time(wire, self._fetch_task(turn_context, wire)))
+        if name == "composeExtension/submitAction":
+            return _ok(await self._submit_action(turn_context, wire))
+        if name == "adaptiveCard/action":
+            return _ok(await self._card_action(turn_context, wire))
+        return InvokeResponse(status=int(HTTPStatus.OK))  # nothing to say to other invokes
 
-    async def _in_time(
-        self, wire: dict[str, Any], work: Coroutine[Any, Any, dict[str, Any]]
-    ) -> dict[str, Any]:
-        """Teams gives up on an invoke after 5 seconds. Past the adapter's deadline the invoke
-        is answered with a short note, and the work goes on: its answer comes as a message."""
-        task = asyncio.ensure_future(work)
+    async def _in_time(self, wire: dict[str, Any], work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        """Opening the capture dialog runs in the request: Teams shows the dialog only from
+        the invoke's answer, and gives up on it after 5 seconds. Past the adapter's deadline
+        the work is cancelled (it writes nothing that must last: the channel's name at most)
+        and the person is asked to open the dialog again."""
         try:
-            return await asyncio.wait_for(asyncio.shield(task), self.delivery.adapter.invoke_deadline)
+            async with asyncio.timeout(self.delivery.adapter.invoke_deadline):
+                return await work
         except TimeoutError:
-            self.background.spawn(self._answer_late(wire, task))
+            log.warning("teams: %s missed the invoke deadline", wire.get("name"))
         t = translator(wire.get("locale"))
-        note = t("Still working on it: you will get a message when it is done.")
-        if wire.get("name") == "adaptiveCard/action":
-            return cards.message_response(note)
-        return cards.task_message(note)
-
-    async def _answer_late(self, wire: dict[str, Any], task: asyncio.Future[dict[str, Any]]) -> None:
-        """The answer of an invoke that missed its deadline, in the person's chat with the bot."""
-        body = await task
-        user = convert.user_id(convert._dict(wire.get("from")))
-        activities = self._late_activities(wire, body)
-        if not user or not activities:
-            return
-        tenant = convert.tenant_id(wire)
-
-        async def logic(turn: TurnContext) -> None:
-            await self.delivery.direct(turn, tenant, user, activities)
-
-        await self.delivery.continue_in(convert.key_of(wire), logic)
-
-    def _late_activities(self, wire: dict[str, Any], body: dict[str, Any]) -> list[Activity]:
-        names = self.people.names
-        task = convert._dict(body.get("task"))
-        value = task.get("value") if task else body.get("value")
-        if task.get("type") == "continue":  # a dialog cannot be opened from a message
-            t = translator(wire.get("locale"))
-            return text_activities(
-                t("It is ready now: choose “Record as deliverable” on the message again."), names
-            )
-        if isinstance(value, str) and value:
-            return text_activities(value, names)
-        if body.get("type") == cards.CONTENT_TYPE and isinstance(value, dict):
-            return [card_activity(value)]
-        return []
+        again = t("That took too long: choose “Record as deliverable” on the message again.")
+        return cards.task_message(again)
 
     # --- files: the answer to an `export` file's consent card ------------------------------
 
-    async def _file_consent_answered(self, turn: TurnContext, wire: dict[str, Any]) -> InvokeResponse:
-        """Teams waits for an empty 200, whatever happened: what went wrong is said in the chat."""
-        try:
-            await self._file_consent(turn, wire)
-        except Exception as exc:
-            log.error("teams: file consent failed: %r", exc, exc_info=exc)
-            t = translator(wire.get("locale"))
-            with contextlib.suppress(Exception):
-                await self._say(turn, t("Something went wrong on my side. Try again in a moment."))
-        return InvokeResponse(status=int(HTTPStatus.OK))
-
     async def _file_consent(self, turn: TurnContext, wire: dict[str, Any]) -> None:
+        """Run by an inbox worker: the invoke was answered when it was kept, so the upload
+        has no deadline, and what happened is said in the chat. A fault that may pass is
+        raised, for the inbox to try again; when it gives up, the person is told."""
         t = translator(wire.get("locale"))
         value = convert._dict(wire.get("value"))
         token = convert._str(convert._dict(value.get("context")).get("token"))
@@ -441,13 +402,10 @@ class OutputsBot(ActivityHandler):
             if not await self._replace_card(turn, wire, note):
                 await self._say(turn, note)
             return
-        work = asyncio.ensure_future(self._upload(pending, convert._dict(value.get("uploadInfo")), t))
-        try:
-            done = await asyncio.wait_for(asyncio.shield(work), self.delivery.adapter.invoke_deadline)
-        except TimeoutError:  # a large file: the invoke is answered now, the upload goes on
-            self.background.spawn(self._uploaded_late(wire, work))
-            return
-        await self._uploaded(turn, wire, *done)
+        card_note, activities = await self._upload(pending, convert._dict(value.get("uploadInfo")), t)
+        if card_note is not None:
+            await self._replace_card(turn, wire, card_note)
+        await self.delivery.send(turn, activities)
 
     async def _upload(
         self, pending: PendingFile, info: dict[str, Any], t: Translator
@@ -470,24 +428,6 @@ class OutputsBot(ActivityHandler):
         await self.delivery.files.delete(pending.token)
         sent = t("Sent: `{name}`.", name=convert._str(info.get("name")) or pending.filename)
         return sent, [attachment_activity(cards.file_info(info))]
-
-    async def _uploaded(
-        self, turn: TurnContext, wire: dict[str, Any], card_note: str | None, activities: list[Activity]
-    ) -> None:
-        if card_note is not None:
-            await self._replace_card(turn, wire, card_note)
-        await self.delivery.send(turn, activities)
-
-    async def _uploaded_late(
-        self, wire: dict[str, Any], work: asyncio.Future[tuple[str | None, list[Activity]]]
-    ) -> None:
-        """The upload outlived the invoke: its outcome is sent through the chat's reference."""
-        card_note, activities = await work
-
-        async def logic(turn: TurnContext) -> None:
-            await self._uploaded(turn, wire, card_note, activities)
-
-        await self.delivery.continue_in(convert.key_of(wire), logic)
 
     async def _replace_card(self, turn: TurnContext, wire: dict[str, Any], note: str) -> bool:
         """Replace the consent card that was answered with a short note, so that it cannot be
@@ -541,11 +481,13 @@ class OutputsBot(ActivityHandler):
         said = [to_plain(o.text, self.people.names) for o in outs if isinstance(o, Reply) and _to_actor(o)]
         said += [to_plain(o.text, self.people.names) for o in outs if isinstance(o, OpenForm) and o.text]
         later = [o for o in outs if not (isinstance(o, Reply) and _to_actor(o))]
-        if later:  # the draft's form (privately) and announcements, after the dialog closed
-            self.background.spawn(self._deliver_later(wire, later))
+        # the draft's form (privately) and announcements, once the dialog has its answer
+        after_answer(turn).extend(later)
         return cards.task_message("\n".join(said) or t("Recorded."))
 
-    async def _deliver_later(self, wire: dict[str, Any], outs: list[Outbound]) -> None:
+    async def deliver_later(self, wire: dict[str, Any], outs: list[Outbound]) -> None:
+        """What an invoke's work said besides its answer, sent after the answer (by the worker
+        that ran it), through the channel's stored conversation reference."""
         tenant = convert.tenant_id(wire)
         key = convert.key_of(wire)
 
@@ -568,9 +510,7 @@ class OutputsBot(ActivityHandler):
         if form is not None:
             return cards.card_response(cards.form_card(form, t))
         replies = [o for o in outs if isinstance(o, Reply)]
-        later = [o for o in replies if not _to_actor(o)]
-        if later:
-            self.background.spawn(self._deliver_later(wire, list(later)))
+        after_answer(turn).extend(o for o in replies if not _to_actor(o))
         mine = [o for o in replies if _to_actor(o)]
         if not mine:
             return cards.message_response(t("Done."))
@@ -594,6 +534,12 @@ class OutputsBot(ActivityHandler):
             f.__class__(**{**f.__dict__, "value": typed.get(f.name, f.value)}) for f in form.fields
         )
         return OpenForm(form.user_id, form.channel_id, form.title, fields, None, form.lang, form.text)
+
+
+def after_answer(turn: TurnContext) -> list[Outbound]:
+    """What to deliver once the invoke of `turn` has its answer (`deliver_later`)."""
+    later: list[Outbound] = turn.turn_state.setdefault(AFTER_ANSWER, [])
+    return later
 
 
 def _to_actor(o: Outbound) -> bool:

@@ -147,6 +147,11 @@ def mentions_bot(activity: dict[str, Any]) -> bool:
     )
 
 
+def card_submitted(activity: dict[str, Any]) -> bool:
+    """A message that is an Adaptive Card's Action.Submit: its values, and no text."""
+    return isinstance(activity.get("value"), dict) and not _str(activity.get("text")).strip()
+
+
 def message_payload(activity: dict[str, Any]) -> dict[str, Any]:
     return _dict(_dict(activity.get("value")).get("messagePayload"))
 

@@ -19,11 +19,10 @@ last Retry-After, so the scheduler's fan-out holds the tenant back and sends it 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -95,27 +94,6 @@ class People:
 
     def bf_id(self, user_id: str) -> str:
         return self.bf_ids.get(user_id, user_id)
-
-
-class Background:
-    """Work that must not hold up an invoke's answer (Teams waits 5 seconds at most)."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("teams: background delivery failed: %r", task.exception())
-
-    async def drain(self) -> None:
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 def reply_activities(reply: Reply, names: dict[str, str]) -> list[Activity]:

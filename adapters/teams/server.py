@@ -1,4 +1,6 @@
-"""The Teams `PlatformServer`: `POST /api/messages` on the shared server, and its Poster."""
+"""The Teams `PlatformServer`: `POST /api/messages` on the shared server, its Poster, and its
+inbox work: activities are kept by `intake.Intake` before they are answered and worked by
+`work.TeamsWork` in the inbox's workers, which `serve` starts for every platform."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import sys
 from aiohttp import web
 from botframework.connector.auth import BotFrameworkAuthentication
 
+from adapters.teams import faults, work
 from adapters.teams.adapter import TeamsAdapter, on_turn_error
 from adapters.teams.auth import authenticated, authentication
 from adapters.teams.bot import OutputsBot
-from adapters.teams.delivery import Background, Delivery, People
+from adapters.teams.delivery import Delivery, People
+from adapters.teams.intake import Answers, Intake
 from adapters.teams.owners import GRAPH_URL, TeamOwners, TokenSource, app_token_source
 from bot.bootstrap import App
 from bot.charter import ChannelKey
@@ -57,21 +61,25 @@ class TeamsServer:
         self.adapter.observer = app.engine.services.observer
         self.refs = ConversationRefs(app.db)
         self.people = People()
-        self.background = Background()
         self.files = PendingFiles(app.db)  # `export` files waiting for their consent card
         self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people, self.files)
         owners = TeamOwners(graph_token or app_token_source(t), graph_url)
-        self.bot = OutputsBot(app.engine, self.refs, self.delivery, owners, self.people, self.background)
+        self.bot = OutputsBot(app.engine, self.refs, self.delivery, owners, self.people)
+        self.answers = Answers()  # invoke answers from this replica's workers to its requests
+        self.intake = Intake(app.inbox, self.bot, self.answers, self.adapter)
+        self.turns = work.Turns(self.adapter, t.app_id)
         self.poster = TeamsPoster(self.delivery)
 
     def classify(self, exc: BaseException) -> str | None:
-        return None
+        """A Teams fault that may pass (retried by the inbox), as a short reason; else None."""
+        return faults.classify(exc)
 
     def work(self) -> dict[str, Handler]:
-        return {}
+        """The inbox's Teams kinds → what a worker runs for each."""
+        return work.handlers(self.turns, self.bot, self.answers)
 
     async def messages(self, request: web.Request) -> web.Response:
-        return await self.adapter.handle(request, self.bot)
+        return await self.adapter.handle(request, self.intake)
 
     def add_routes(self, web_app: web.Application) -> None:
         web_app.router.add_post(ROUTE, self.messages)
@@ -86,7 +94,8 @@ class TeamsServer:
             print(warning, file=sys.stderr)
 
     async def stop(self) -> None:
-        await self.background.drain()
+        """Nothing of Teams' own runs beside HTTP: its work is the inbox workers', stopped by
+        `serve` (what they did not finish stays pending for the next start)."""
 
 
 def build(app: App, settings: Settings, socket_mode: bool = False) -> TeamsServer:

@@ -1,13 +1,16 @@
 """The real Teams server (aiohttp app from `serve`) against a fake Bot Framework connector.
 
 `teams` posts recorded activities over HTTP to `/api/messages`, with their `serviceUrl`
-pointed at the fake connector, on a real SQLite / PostgreSQL database.
+pointed at the fake connector, on a real SQLite / PostgreSQL database. The inbox's workers
+run beside the server, as `serve` runs them; `Teams.post` waits until they have worked what
+the request kept.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +21,19 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
+from adapters.platform import inbox_workers
 from adapters.teams.server import TeamsServer
 from bot.bootstrap import App, assemble
 from bot.config import Settings, load_settings
+from bot.inbox import Workers
 from storage.database import Database
 from tests.teams.fake_connector import FakeConnector
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ADMIN = "admin-aad-id"
+# Edits and deletions carry the id of the message they are about; every other activity Teams
+# sends has an id of its own, which a delivery of it again keeps.
+ABOUT_A_MESSAGE = ("messageUpdate", "messageDelete")
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -43,16 +51,28 @@ class FixedClock:
 class Teams:
     """One Teams deployment under test: the server, its client and the fake connector."""
 
-    def __init__(self, server: TeamsServer, client: TestClient, connector: FakeConnector, url: str, app: App):
+    def __init__(
+        self,
+        server: TeamsServer,
+        client: TestClient,
+        connector: FakeConnector,
+        url: str,
+        app: App,
+        workers: Workers,
+    ):
         self.server = server
         self.client = client
         self.connector = connector
         self.service_url = url
         self.app = app
+        self.workers = workers
 
     def activity(self, fixture_name: str, /, **changes: Any) -> dict[str, Any]:
+        """A recorded activity, with an id of its own (unless it is about a message)."""
         a = copy.deepcopy(fixture(fixture_name))
         a["serviceUrl"] = self.service_url
+        if a.get("type") not in ABOUT_A_MESSAGE and a.get("id"):
+            a["id"] = f"{a['id']}-{uuid.uuid4().hex[:8]}"
         a.update(changes)
         return a
 
@@ -62,8 +82,12 @@ class Teams:
         body = self.activity(activity) if isinstance(activity, str) else activity
         resp = await self.client.post("/api/messages", json=body, headers=headers or {})
         await resp.read()
-        await self.server.background.drain()
+        await self.settle()
         return resp
+
+    async def settle(self) -> None:
+        """Wait until the inbox's workers have worked everything kept."""
+        await self.workers.drain()
 
     async def command(
         self, text: str, user: str = ADMIN, name: str = "message_channel_mention"
@@ -82,9 +106,12 @@ async def start_teams(db: Database, settings: Settings, **server_options: Any) -
     server = TeamsServer(app, settings, graph_url=str(fake.make_url("/graph")), **server_options)
     client = TestClient(TestServer(build_web_app(app, [server])))
     await client.start_server()
+    workers = inbox_workers(app, [server])
+    workers.start()
     try:
-        yield Teams(server, client, connector, str(fake.make_url("/")), app)
+        yield Teams(server, client, connector, str(fake.make_url("/")), app, workers)
     finally:
+        await workers.stop()
         await server.stop()
         await client.close()
         await fake.close()

@@ -2,9 +2,10 @@
 
 It records every call the bot makes, answers like the real service (an id for each posted
 activity, a conversation for each private chat), and can be told to fail the next posts
-with given statuses (429, 503…) to exercise retries. It also plays the OneDrive upload URL of
-an accepted file consent card (`PUT /upload/{name}`): it keeps the bytes, and can refuse them,
-drop the connection, or hold them until a test lets them through.
+with given statuses (429, 503…) to exercise retries, or with a gateway's HTML 502 page. It
+also plays the OneDrive upload URL of an accepted file consent card (`PUT /upload/{name}`):
+it keeps the bytes, and can refuse them, drop the connection, or hold them until a test lets
+them through.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FakeConnector:
     fail_next: list[int] = field(default_factory=list)  # statuses for the next activity posts
     retry_after: str = "0"
     retry_afters: list[str] = field(default_factory=list)  # Retry-After of the next refusals
+    bad_gateway: int = 0  # how many of the next activity posts a proxy answers 502, in HTML
     members: dict[str, set[str]] = field(default_factory=dict)  # conversation → member ids
     aad_ids: dict[str, str] = field(default_factory=dict)  # member id → Entra id, where they differ
     team_owners: dict[str, set[str]] = field(default_factory=dict)  # group id → owner ids
@@ -90,6 +92,10 @@ class FakeConnector:
     async def post_activity(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append(Call(request.method, request.path, request.match_info["cid"], body))
+        if self.bad_gateway:
+            self.bad_gateway -= 1
+            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+            return web.Response(status=502, text=page, content_type="text/html")
         if self.fail_next:
             status = self.fail_next.pop(0)
             return web.json_response(
