@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from bot.access import can_edit
 from bot.charter import Charter, OutputType
 from bot.context import Ctx
@@ -33,21 +35,31 @@ def unknown_type(ctx: Ctx, charter: Charter, key: str) -> None:
     )
 
 
-def check_fields(ctx: Ctx, ot: OutputType, values: dict[str, str]) -> bool:
-    known = {f.name for f in ot.fields}
-    unknown = sorted(set(values) - known)
+def check_fields(ctx: Ctx, ot: OutputType, values: dict[str, str]) -> dict[str, str] | None:
+    """`values` keyed by the type's own field names (`equipe=` fills `Équipe`), or None
+    after telling the person which names the type does not have."""
+    known: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, value in values.items():
+        spec = ot.field(name)
+        if spec is None:
+            unknown.append(name)
+        else:
+            known[spec.name] = value
     if unknown:
         names = ", ".join(f.name for f in ot.fields) or ctx.t("(none)")
-        ctx.say(
-            ctx.t(
-                "{type} has no field {field}. Its fields: {fields}.",
-                type=escape(ot.label),
-                field=", ".join(unknown),
-                fields=names,
-            )
+        text = ctx.t(
+            "{type} has no field {field}. Its fields: {fields}.",
+            type=escape(ot.label),
+            field=", ".join(escape(u) for u in sorted(unknown)),
+            fields=names,
         )
-        return False
-    return True
+        close = difflib.get_close_matches(unknown[0], [f.name for f in ot.fields], n=1, cutoff=0.5)
+        if close:
+            text += " " + ctx.t("Did you mean {names}?", names=f"`{close[0]}`")
+        ctx.say(text + " " + ctx.t("Nothing was recorded."))
+        return None
+    return known
 
 
 async def tag(
@@ -69,9 +81,10 @@ async def tag(
     if ot is None:
         unknown_type(ctx, charter, type_key)
         return None
-    values = {k: v.strip() for k, v in (fields or {}).items()}
-    if not check_fields(ctx, ot, values):
+    checked = check_fields(ctx, ot, {k: v.strip() for k, v in (fields or {}).items()})
+    if checked is None:
         return None
+    values = checked
     if message is not None:
         text = message.text
     if len(text) > MAX_TEXT:
@@ -209,9 +222,10 @@ async def complete(ctx: Ctx, d: Deliverable, values: dict[str, str]) -> None:
     if d.status in (Status.WITHDRAWN, Status.DELETED):
         ctx.say(ctx.t("#{id} is {status} and cannot be completed.", id=d.id, status=ctx.t(d.status.value)))
         return
-    if not check_fields(ctx, ot, values):
+    checked = check_fields(ctx, ot, values)
+    if checked is None:
         return
-    merged = {k: v for k, v in {**d.fields, **{k: v.strip() for k, v in values.items()}}.items() if v}
+    merged = {k: v for k, v in {**d.fields, **{k: v.strip() for k, v in checked.items()}}.items() if v}
     d = await _set_fields(ctx, ot, d, merged)
     ctx.say(ctx.t("Updated {line}", line=deliverable_line(ctx.t, d, charter)))
     if d.status is Status.DRAFT:

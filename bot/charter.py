@@ -7,6 +7,7 @@ plain pydantic value; the repository stores it whole and keeps every version.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,11 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 
+from bot import emoji_names
 from bot.i18n import N_
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-EMOJI_RE = re.compile(r"^[a-z0-9_+\-']{1,64}$")
+# Field names are what people write: accented letters and capitals are welcome.
+FIELD_RE = re.compile(r"^[^\W\d_]\w{0,31}$")
+EMOJI_RE = re.compile(r"^[^\s:]{1,64}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TYPES = 20
 MAX_FIELDS = 10
@@ -55,7 +58,10 @@ class FieldSpec(BaseModel):
     @classmethod
     def _name(cls, v: str) -> str:
         if not FIELD_RE.match(v):
-            raise RuleError(N_("field name {name} must be lowercase letters, digits or _"), name=repr(v))
+            raise RuleError(
+                N_("field name {name} must start with a letter and hold only letters, digits or _"),
+                name=repr(v),
+            )
         return v
 
     @property
@@ -112,12 +118,19 @@ class OutputType(BaseModel):
     @field_validator("fields")
     @classmethod
     def _fields(cls, v: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
-        names = [f.name for f in v]
-        if len(set(names)) != len(names):
-            raise RuleError(N_("field names must be unique"))
+        seen: dict[str, str] = {}
+        for f in v:
+            if (folded := fold(f.name)) in seen:
+                raise RuleError(N_("field names must be unique ({name})"), name=f.name)
+            seen[folded] = f.name
         if len(v) > MAX_FIELDS:
             raise RuleError(N_("at most {count} fields"), count=MAX_FIELDS)
         return v
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The field called `name`, whatever its case and accents (`equipe` is `Équipe`)."""
+        folded = fold(name)
+        return next((f for f in self.fields if fold(f.name) == folded), None)
 
     @property
     def required_fields(self) -> list[FieldSpec]:
@@ -176,6 +189,9 @@ class Charter(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
+    # When the schedule or timezone last changed: periods that closed before then belong to
+    # the old schedule, so a change never makes one of them due (see bot.digests.due).
+    schedule_since: datetime | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -195,9 +211,18 @@ class Charter(BaseModel):
         keys = [t.key for t in v]
         if len(set(keys)) != len(keys):
             raise RuleError(N_("output type keys must be unique"))
-        emojis = [t.emoji for t in v if t.emoji]
-        if len(set(emojis)) != len(emojis):
-            raise RuleError(N_("two output types cannot share an emoji"))
+        seen: dict[str, str] = {}
+        for t in v:
+            if t.emoji is None:
+                continue
+            if (same := emoji_names.canonical(t.emoji)) in seen:
+                raise RuleError(
+                    N_("two output types cannot share an emoji (:{emoji}: is on {first} and {second})"),
+                    emoji=t.emoji,
+                    first=seen[same],
+                    second=t.key,
+                )
+            seen[same] = t.key
         if len(v) > MAX_TYPES:
             raise RuleError(N_("at most {count} output types"), count=MAX_TYPES)
         return v
@@ -210,8 +235,8 @@ class Charter(BaseModel):
         return next((t for t in self.types if t.key == key), None)
 
     def type_for_emoji(self, emoji: str) -> OutputType | None:
-        emoji = normalize_emoji(emoji)
-        return next((t for t in self.types if t.emoji == emoji), None)
+        same = emoji_names.canonical(emoji)
+        return next((t for t in self.types if t.emoji and emoji_names.canonical(t.emoji) == same), None)
 
     def is_paused(self, today: date) -> bool:
         return self.paused_until is not None and today < self.paused_until
@@ -225,6 +250,15 @@ class Charter(BaseModel):
         return Charter.model_validate(self.model_dump())
 
 
+def stamped(new: Charter, old: Charter | None, at: datetime) -> Charter:
+    """`new` with `schedule_since` set to `at` when its schedule or timezone differs from `old`'s."""
+    if old is None or (old.schedule, old.timezone) == (new.schedule, new.timezone):
+        since = old.schedule_since if old else new.schedule_since
+    else:
+        since = at
+    return new if since == new.schedule_since else new.model_copy(update={"schedule_since": since})
+
+
 class CharterVersion(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -235,7 +269,16 @@ class CharterVersion(BaseModel):
     charter: Charter
 
 
-def normalize_emoji(name: str) -> str:
-    """`:Thumbsup::skin-tone-3:` → `thumbsup`: colons, case and skin tones do not matter."""
-    name = name.strip().strip(":").lower()
-    return name.split("::", 1)[0]
+normalize_emoji = emoji_names.normalize
+
+
+def fold(name: str) -> str:
+    """A field name as compared: `Équipe`, `equipe` and `EQUIPE` are one field."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def field_label(name: str) -> str:
+    """The label shown for a field declared as `name`: as typed, first letter up."""
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]

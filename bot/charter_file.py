@@ -1,19 +1,22 @@
 """Charters as code: `outputs-bot charter apply FILE.toml` and `charter export`.
 
 The file holds `[[charter]]` tables. `load` validates the whole file and reports every
-problem with its place (`charter[2].types[0].target`) before anything is changed.
+problem with its place (the file's line, the charter's channel, the type's key) before
+anything is changed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot.charter import ChannelKey, Charter, Nudges
+from bot import emoji_names
+from bot.charter import ChannelKey, Charter, Nudges, OutputType, RuleError, field_label
 from bot.config import parse_schedule
 from bot.i18n import LANGUAGES
 
@@ -31,6 +34,7 @@ _CHARTER_KEYS = {
     "types",
 }
 _TYPE_KEYS = {"key", "label", "emoji", "description", "fields", "target", "route"}
+_TARGET = re.compile(r"^(\d{1,5})(?:/(week|month))?$")
 
 
 class CharterFileError(ValueError):
@@ -39,7 +43,24 @@ class CharterFileError(ValueError):
         self.problems = problems
 
 
+_TABLE = re.compile(r"^\s*\[\[\s*charter(\.types)?\s*\]\]")
+
+
+def table_lines(text: str) -> list[tuple[int, list[int]]]:
+    """Each `[[charter]]` table's line number, with its `[[charter.types]]` lines."""
+    out: list[tuple[int, list[int]]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if m := _TABLE.match(line):
+            if m.group(1) is None:
+                out.append((n, []))
+            elif out:
+                out[-1][1].append(n)
+    return out
+
+
 def load(text: str, source: str = "charter file") -> list[Charter]:
+    """Every charter of the file, or CharterFileError with every problem found, each named
+    by its channel and line (`charters.toml:12: charter for C123, type idea: …`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -51,70 +72,133 @@ def load(text: str, source: str = "charter file") -> list[Charter]:
     entries = data.get("charter", [])
     if not isinstance(entries, list):
         raise CharterFileError([f"{source}: 'charter' must be an array of tables ([[charter]])"])
+    lines = table_lines(text)
     charters: list[Charter] = []
-    seen: set[ChannelKey] = set()
+    seen: dict[ChannelKey, int] = {}
     for i, entry in enumerate(entries):
-        where = f"{source}: charter[{i}]"
-        try:
-            charter = _charter(entry, where)
-        except CharterFileError as exc:
-            problems += exc.problems
+        line, type_lines = lines[i] if i < len(lines) else (0, [])
+        place = Place(source, line, entry.get("channel_id") if isinstance(entry, dict) else None, type_lines)
+        found, entry_problems = _charter(entry, place)
+        problems += entry_problems
+        if found is None:
             continue
-        if charter.channel in seen:
-            problems.append(f"{where}: channel {charter.channel.channel_id} appears twice")
-        seen.add(charter.channel)
-        charters.append(charter)
+        if found.channel in seen:
+            problems.append(
+                place.say(
+                    f"channel {found.channel.channel_id} also has a charter at line {seen[found.channel]}"
+                )
+            )
+        seen.setdefault(found.channel, line)
+        charters.append(found)
     if problems:
         raise CharterFileError(problems)
     return charters
 
 
-def _charter(entry: dict[str, Any], where: str) -> Charter:
-    problems = [f"{where}: unknown key {k!r}" for k in sorted(set(entry) - _CHARTER_KEYS)]
-    for j, t in enumerate(entry.get("types", [])):
-        problems += [f"{where}.types[{j}]: unknown key {k!r}" for k in sorted(set(t) - _TYPE_KEYS)]
-    if problems:
-        raise CharterFileError(problems)
+class Place:
+    """Where a problem is: the file, the table's line, its channel, and its types' lines."""
+
+    def __init__(self, source: str, line: int, channel: object, type_lines: list[int]) -> None:
+        self.source, self.line, self.type_lines = source, line, type_lines
+        self.name = f"charter for {channel}" if channel else "charter without channel_id"
+
+    def say(self, problem: str, type_index: int | None = None, type_key: object = None) -> str:
+        line = self.line
+        where = self.name
+        if type_index is not None:
+            if type_index < len(self.type_lines):
+                line = self.type_lines[type_index]
+            where += f", type {type_key}" if type_key else f", type #{type_index + 1}"
+        return f"{self.source}:{line}: {where}: {problem}" if line else f"{self.source}: {where}: {problem}"
+
+
+def _charter(entry: Any, place: Place) -> tuple[Charter | None, list[str]]:
+    if not isinstance(entry, dict):
+        return None, [place.say("must be a table")]
+    problems = [place.say(f"unknown key {k!r}") for k in sorted(set(entry) - _CHARTER_KEYS)]
+    types: list[dict[str, Any]] = []
+    raw_types = entry.get("types", [])
+    for j, t in enumerate(raw_types if isinstance(raw_types, list) else []):
+        found, type_problems = _type(t, place, j)
+        problems += type_problems
+        if found is not None:
+            types.append(found)
+    for k in ("platform", "workspace_id", "channel_id"):
+        if not isinstance(entry.get(k), str) or not entry.get(k):
+            problems.append(place.say(f"{k} is required (text)"))
+    language = entry.get("language", "en")
+    if language not in LANGUAGES:
+        problems.append(place.say(f"language {language!r} is not one of {', '.join(LANGUAGES)}"))
+    schedule: Any = None
+    sched = entry.get("schedule", "fri 16:00")
+    if sched != "off":
+        try:
+            schedule = parse_schedule(str(sched))
+        except ValueError as exc:
+            problems.append(place.say(str(exc)))
+    data = {
+        "channel": {k: entry.get(k) for k in ("platform", "workspace_id", "channel_id")},
+        "purpose": entry.get("purpose", ""),
+        "owners": entry.get("owners", []),
+        "timezone": entry.get("timezone", "UTC"),
+        "language": language,
+        "paused_until": entry.get("paused_until"),
+        "nudges": entry.get("nudges", {}),
+        "schedule": schedule,
+        "types": [],
+    }
     try:
-        data = {
-            "channel": {k: entry.get(k) for k in ("platform", "workspace_id", "channel_id")},
-            "purpose": entry.get("purpose", ""),
-            "owners": entry.get("owners", []),
-            "timezone": entry.get("timezone", "UTC"),
-            "language": entry.get("language", "en"),
-            "paused_until": entry.get("paused_until"),
-            "nudges": entry.get("nudges", {}),
-            "types": [_type(t) for t in entry.get("types", [])],
-        }
-        sched = entry.get("schedule", "fri 16:00")
-        data["schedule"] = None if sched == "off" else parse_schedule(sched)
-        if data["language"] not in LANGUAGES:
-            raise ValueError(f"language {data['language']!r} is not one of {', '.join(LANGUAGES)}")
-        return Charter.model_validate(data)
+        Charter.model_validate(data)
     except ValidationError as exc:
-        raise CharterFileError(
-            [f"{where}.{_loc(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
-        ) from exc
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise CharterFileError([f"{where}: {exc}"]) from exc
+        problems += [place.say(_problem(e)) for e in exc.errors() if not _loc(e["loc"]).startswith("channel")]
+    if problems:
+        return None, problems
+    try:  # the rules across types (unique keys and emoji), once each type is valid
+        return Charter.model_validate({**data, "types": types}), []
+    except ValidationError as exc:
+        return None, [place.say(_problem(e)) for e in exc.errors()]
 
 
-def _type(t: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in t.items() if k not in ("fields", "target")}
+def _type(t: Any, place: Place, j: int) -> tuple[dict[str, Any] | None, list[str]]:
+    if not isinstance(t, dict):
+        return None, [place.say("must be a table", j)]
+    key = t.get("key")
+    problems = [place.say(f"unknown key {k!r}", j, key) for k in sorted(set(t) - _TYPE_KEYS)]
+    out = {k: v for k, v in t.items() if k in _TYPE_KEYS and k not in ("fields", "target", "emoji")}
+    if "emoji" in t:
+        out["emoji"] = emoji_names.from_pasted(str(t["emoji"])) or t["emoji"]
+    fields = t.get("fields", [])
     out["fields"] = [
-        {
-            "name": f.rstrip("?"),
-            "label": f.rstrip("?").replace("_", " ").capitalize(),
-            "required": not f.endswith("?"),
-        }
+        {"name": f.rstrip("?"), "label": field_label(f.rstrip("?")), "required": not f.endswith("?")}
         if isinstance(f, str)
         else f
-        for f in t.get("fields", [])
+        for f in (fields if isinstance(fields, list) else [])
     ]
+    if not isinstance(fields, list):
+        problems.append(place.say('fields must be a list of names, like ["problem", "area?"]', j, key))
     if "target" in t:
-        count, _, per = str(t["target"]).partition("/")
-        out["target"] = {"count": int(count), "per": per or "week"}
-    return out
+        m = _TARGET.match(str(t["target"]).strip())
+        if m:
+            out["target"] = {"count": int(m.group(1)), "per": m.group(2) or "week"}
+        else:
+            problem = f'target {t["target"]!r} must look like "3/week" or "2/month"'
+            problems.append(place.say(problem, j, key))
+    try:
+        OutputType.model_validate(out)
+    except ValidationError as exc:
+        problems += [place.say(_problem(e), j, key) for e in exc.errors()]
+    return (None if problems else out), problems
+
+
+def _problem(e: Any) -> str:
+    """One validation error in words: the field, then the rule (never a Python message)."""
+    where = _loc(e["loc"])
+    cause = (e.get("ctx") or {}).get("error")
+    if isinstance(cause, RuleError):
+        return f"{where}: {cause}" if where else str(cause)
+    if e["type"] == "missing":
+        return f"{where} is required"
+    return f"{where}: {e['msg']}"
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -10,6 +10,7 @@ from bot.access import can_own
 from bot.charter import ChannelKey, Charter, Schedule
 from bot.events import Actor, Audience, Outbound, Reply
 from bot.i18n import Translator, translator
+from bot.languages import Languages
 from bot.observe import Observers
 from bot.ports import ChannelInfo, Clock, Gateway, Repository
 
@@ -39,6 +40,10 @@ class Services:
     charter_changed: Callable[[ChannelKey], None] = _unheard
     # Told what happened (captures, digests, scheduler lag), for metrics; see bot.observe.
     observer: Observers = field(default_factory=Observers)
+    languages: Languages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.languages = Languages(self.repo, lambda: self.clock.now())
 
 
 @dataclass

@@ -69,10 +69,10 @@ def sparkline(counts: tuple[int, ...] | list[int]) -> str:
 
 
 def status_of(produced: int, target: Target | None) -> str:
+    if target is None:
+        return "produced"  # nothing was asked for: no count can be a shortfall
     if produced == 0:
         return "nothing"
-    if target is None:
-        return "produced"
     return "met" if produced >= target.count else "behind"
 
 

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from bot.charter import ChannelKey, Charter
+from bot.charter import ChannelKey, Charter, Schedule
 from bot.context import Services
 from bot.digest import Digest, build_digest
 from bot.events import Audience, Reply
 from bot.fanout import Fanout
 from bot.i18n import translator
-from bot.periods import Period, last_closed, next_fire, periods_between
+from bot.periods import Period, last_closed, next_fire, period_at, periods_between
 from bot.render import digest_text
 
 log = logging.getLogger(__name__)
@@ -117,16 +117,53 @@ async def due(
         period = last_closed(charter.schedule, charter.tz, now)
         if charter.is_paused(period.end.astimezone(charter.tz).date()):
             continue
-        previous = last_end.get(charter.channel)
-        if previous is not None and previous >= period.end:
-            continue
         if charter.created_at is not None and period.end <= charter.created_at:
             continue  # a period that closed before the charter existed has nothing to report
+        previous = last_end.get(charter.channel)
+        found = due_period(charter, period, previous)
+        if found is None:
+            continue
         # Periods that closed since the last digest (or since the charter was made) and got none.
-        since = previous or charter.created_at or period.start
-        missed = max(0, len(periods_between(charter.schedule, charter.tz, since, period.end)) - 1)
-        out.append((charter, period, missed))
+        since = _latest(previous, charter.schedule_since) or charter.created_at or period.start
+        missed = max(0, len(periods_between(charter.schedule, charter.tz, since, found.end)) - 1)
+        out.append((charter, found, missed))
     return out
+
+
+def due_period(charter: Charter, closed: Period, previous: datetime | None) -> Period | None:
+    """The period to post now, given the last closed one and the last posted end, or None.
+
+    The first period after a digest starts where that digest's period ended, and ends at the
+    first time of the current schedule after both that end and the last schedule change: so
+    a changed schedule never reports again what was posted, nor a period that closed before
+    the change (which would be posted late, though the bot was running).
+    """
+    assert charter.schedule is not None
+    anchor = _latest(previous, charter.schedule_since)
+    if anchor is None:
+        return closed
+    first = next_fire(charter.schedule, charter.tz, anchor)
+    if closed.end < first:
+        return None
+    if closed.end == first and previous is not None:
+        return Period(previous, closed.end)
+    return closed
+
+
+def current_period(charter: Charter, now: datetime, previous: datetime | None) -> Period:
+    """The period running at `now`: as `due_period` cuts it, so a preview shows what will be posted."""
+    schedule = charter.schedule or Schedule()
+    period = period_at(schedule, charter.tz, now)
+    anchor = _latest(previous, charter.schedule_since)
+    if anchor is None or previous is None or previous >= period.end:
+        return period
+    if next_fire(schedule, charter.tz, anchor) == period.end:
+        return Period(previous, period.end)
+    return period
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    return max((t for t in times if t is not None), default=None)
 
 
 async def post_due(

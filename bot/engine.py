@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot import capture
 from bot.charter import ChannelKey, Charter, normalize_emoji
@@ -108,6 +109,10 @@ class Engine:
             self._seen[channel.key] = channel
         if isinstance(charter, Unread):
             charter = await self.repo.get_charter(channel.key)
+        # From here on the actor's locale is the language they read (chosen, or their platform's).
+        lang = await self.services.languages.reader(channel.key, actor)
+        if lang != actor.locale:
+            actor = replace(actor, locale=lang)
         return Ctx(self.services, channel, actor, gateway, charter, prefix)
 
     async def _reaction_added(self, ctx: Ctx, event: ReactionAdded) -> None:
@@ -120,7 +125,12 @@ class Engine:
             return
         message = await ctx.gateway.fetch_message(ctx.key, event.message_id)
         if message is None:
-            ctx.say(ctx.t("I could not read that message, so it was not recorded. Try again in a moment."))
+            ctx.say(
+                ctx.t(
+                    "I could not find that message (it may have been deleted, or I cannot see it), "
+                    "so nothing was recorded."
+                )
+            )
             return
         if message.is_bot:
             return
@@ -129,7 +139,7 @@ class Engine:
     async def _fields_submitted(self, event: FieldsSubmitted, gateway: Gateway) -> list[Outbound]:
         d = await self.repo.get_deliverable(event.deliverable_id)
         if d is None:
-            t = translator(event.actor.locale)
+            t = translator(event.actor.locale)  # no workspace known to read a stored language from
             return [
                 Reply(
                     Audience.DIRECT,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 _MENTION = re.compile(r"<@([^>|]+)>")
+_CHANNEL = re.compile(r"<#([^>|]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
 
 
@@ -37,6 +38,7 @@ def to_plain(text: str, name_of: dict[str, str] | None = None) -> str:
     """Console / log rendering: names for mentions, `label (url)` for links."""
     names = name_of or {}
     text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     return unescape(text)
 

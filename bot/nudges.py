@@ -3,8 +3,8 @@
 Each is decided from our tables at the time of a pass, then claimed with `claim_once`, so
 any number of replicas and passes give at most one per kind and channel (or draft) and
 period. Each kind can be switched off in the charter (`Charter.nudges`); a paused charter
-gets none. Texts are in the charter's language (we do not know a person's language outside
-a conversation with them).
+gets none. A reminder in the channel is in the charter's language; a private one is in its
+reader's stored language (bot.languages), else the charter's.
 
 - **behind**: from `behind_days_before` days before the digest (same local time) until the
   digest, a channel whose weekly targets are not met yet (and month targets in the month's
@@ -32,6 +32,7 @@ from bot.digests import Outcome, Poster, compute
 from bot.events import Audience, Reply
 from bot.fanout import Fanout, Posted
 from bot.i18n import Translator, translator
+from bot.languages import readers
 from bot.markup import escape
 from bot.periods import WEEK, Period, fire_time, period_at
 from bot.rollup import idle_streak
@@ -115,7 +116,7 @@ async def _behind(services: Services, charter: Charter, now: datetime) -> list[N
     text = t(
         "*Reminder:* the digest for #{channel} is posted {when}. Still missing: {missing}.",
         channel=escape(await _name(services, charter)),
-        when=t.when(period.end.astimezone(charter.tz)),
+        when=f"{t.when(period.end.astimezone(charter.tz))} ({charter.timezone})",
         missing=t.list([_shortfall(t, line) for line in missing]),
     )
     reply = Reply(Audience.CHANNEL, charter.channel.channel_id, text, None, None, t.lang, "nudge")
@@ -138,19 +139,19 @@ async def _idle(services: Services, digest: Digest) -> list[Nudge]:
     every = charter.nudges.idle_periods
     if streak < every or streak % every:
         return []
-    t = translator(charter.language)
-    text = t.n(
-        "#{channel} has produced nothing for {count} period in a row. It declared: {types}.",
-        "#{channel} has produced nothing for {count} periods in a row. It declared: {types}.",
-        streak,
-        channel=escape(digest.channel_name or charter.channel.channel_id),
-        types=t.list([escape(ot.label) for ot in charter.types]),
-    )
-    replies = tuple(
-        Reply(Audience.DIRECT, charter.channel.channel_id, text, owner, None, t.lang, "nudge")
-        for owner in charter.owners
-    )
-    return [Nudge(IDLE, charter, "", period.end.isoformat(), replies)]
+    langs = await readers(services.repo, charter, charter.owners)
+    replies = []
+    for owner in charter.owners:
+        t = translator(langs[owner])
+        text = t.n(
+            "#{channel} has produced nothing for {count} period in a row. It declared: {types}.",
+            "#{channel} has produced nothing for {count} periods in a row. It declared: {types}.",
+            streak,
+            channel=escape(digest.channel_name or charter.channel.channel_id),
+            types=t.list([escape(ot.label) for ot in charter.types]),
+        )
+        replies.append(Reply(Audience.DIRECT, charter.channel.channel_id, text, owner, None, t.lang, "nudge"))
+    return [Nudge(IDLE, charter, "", period.end.isoformat(), tuple(replies))]
 
 
 async def _drafts(services: Services, charter: Charter, now: datetime) -> list[Nudge]:
@@ -159,13 +160,14 @@ async def _drafts(services: Services, charter: Charter, now: datetime) -> list[N
     drafts = await services.repo.list_deliverables(charter.channel, statuses=[Status.DRAFT], until=cutoff)
     if not drafts:
         return []
-    t = translator(charter.language)
     name = await _name(services, charter)
+    langs = await readers(services.repo, charter, [d.tagged_by for d in drafts])
     out = []
     for d in drafts:
         ot = charter.type(d.type)
         if ot is None or d.id is None:
             continue
+        t = translator(langs[d.tagged_by])
         text = t(
             "Your draft #{id} in #{channel} ({title}) still needs: {fields}. "
             "Complete it with `{prefix} complete {id} field=value`.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -80,6 +80,15 @@ class DigestRun(BaseModel):
     message_id: str | None = None
     error: str | None = None
     late: bool = False
+
+
+class PersonLanguage(BaseModel):
+    """A person's language: `chosen` by them (`language me fr`), or their platform's locale."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str
+    chosen: bool = False
 
 
 class Repository(Protocol):
@@ -172,6 +181,19 @@ class Repository(Protocol):
         """Remove one tagging; return how many taggings of any kind remain."""
         ...
 
+    # people's languages (SPEC: a reply to one person is in that person's language)
+    async def get_language(self, platform: str, workspace_id: str, user_id: str) -> PersonLanguage | None: ...
+    async def set_language(
+        self, platform: str, workspace_id: str, user_id: str, language: str, *, chosen: bool, at: datetime
+    ) -> None:
+        """Store a person's language. A platform locale (`chosen=False`) never replaces a
+        language the person chose."""
+        ...
+
+    async def languages_of(self, platform: str, workspace_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+        """The stored language of each of `user_ids` that has one."""
+        ...
+
     # at-most-once markers (welcome messages, nudges)
     async def claim_once(self, kind: str, channel: ChannelKey, subject: str, period: str) -> bool: ...
 
@@ -226,6 +248,16 @@ class Gateway(Protocol):
 
     async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None: ...
     async def is_member(self, channel: ChannelKey, user_id: str) -> bool: ...
+
+
+@runtime_checkable
+class EmojiSource(Protocol):
+    """A gateway on a platform where a workspace has its own emoji (Slack)."""
+
+    async def custom_emoji(self, workspace_id: str) -> frozenset[str] | None:
+        """The workspace's custom emoji names (aliases included), or None when they could
+        not be read just now."""
+        ...
 
 
 class Clock(Protocol):

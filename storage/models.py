@@ -291,7 +291,7 @@ class InboxRow(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(sa.String(16))  # pending | running | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
-    not_before: Mapped[datetime]
+    not_before: Mapped[datetime]  # when it may be taken: its next try, or its lease's end
     owner: Mapped[str | None] = mapped_column(sa.String(32))
     lease_until: Mapped[datetime | None]
     received_at: Mapped[datetime]

@@ -17,6 +17,7 @@ from storage.convert import channel_where, charter_columns, to_channel, to_chart
 from storage.deliverables import DeliverableStore
 from storage.digests import DigestStore
 from storage.models import ChannelRow, CharterRow, CharterVersionRow, WorkspaceRow
+from storage.people import PeopleStore
 from storage.search import SearchStore
 
 # Built once: every command and every tagging reaction reads a charter, and building the
@@ -163,5 +164,5 @@ class ChannelStore(Store):
             await s.execute(stmt)
 
 
-class SqlRepository(CharterStore, ChannelStore, DeliverableStore, SearchStore, DigestStore):
+class SqlRepository(CharterStore, ChannelStore, DeliverableStore, SearchStore, DigestStore, PeopleStore):
     """Implements `bot.ports.Repository`; `db` stays reachable for the console store."""

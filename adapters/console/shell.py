@@ -2,11 +2,16 @@
 
 Lines: `/outputs …` runs a command; `+:emoji: #12` / `-:emoji: #12` adds / removes a
 reaction; `:user NAME`, `:channel NAME [private]`, `:lang fr`, `:time +3d`, `:edit #12 text`,
-`:delete #12`, `:help`, `:quit`; anything else is a message from the current user.
+`:delete #12`, `:help`, `:quit`; `# text` is a comment (scripts narrate with it); anything
+else is a message from the current user.
+
+Messages are shown as `m12` and deliverables as `#12`, so the two kinds of id are never
+mistaken for each other; a console line naming a message accepts `m12`, `#12` and `12`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,23 +38,28 @@ from bot.events import (
 from bot.i18n import N_, Translator, translator
 from bot.markup import to_plain
 from bot.scheduler import next_wakeup, run_pass
-from storage.console_store import ConsoleMessages
+from storage.console_store import ConsoleMessage, ConsoleMessages
 
 HELP = N_("""\
 Console lines:
   /outputs <command>      run a command (try /outputs help)
-  <any text>              post a message as the current user; its id is shown (#12)
-  +:emoji: #12            add a reaction to message 12;  -:emoji: #12 removes it
-  :user NAME              act as NAME (admin is a workspace admin; others are members)
+  <any text>              post a message as the current user; its id is shown (m12)
+  +:emoji: m12            add a reaction to message 12;  -:emoji: m12 removes it
+                          (#12 and 12 name message 12 too; deliverables are #N in replies)
+  :user NAME [en|fr]      act as NAME (admin is a workspace admin; others are members)
   :channel NAME [private] switch to (or create) a channel
-  :lang en|fr             the current user's language
+  :lang en|fr             the current user's language (as /outputs language me en|fr)
   :time [+3d|+4h|+30m]    show or move the clock; digests that fall due are posted
-  :edit #12 new text      edit message 12;  :delete #12 deletes it
+  :edit m12 new text      edit message 12;  :delete m12 deletes it
+  # some words            a comment: not posted
   :help  :quit""")
 
-_REACTION = re.compile(r"^([+-]):([a-z0-9_+'\-]+(?:::[a-z0-9_-]+)?):\s+#?(\d+)\s*$", re.I)
+_REACTION = re.compile(r"^([+-]):([a-z0-9_+'\-]+(?:::[a-z0-9_-]+)?):\s+(\S+)\s*$", re.I)
+_MESSAGE_ID = re.compile(r"^[#m]?(\d+)$", re.I)
 _DELTA = re.compile(r"^\+(\d+)([dhm])$")
 ADMIN = "admin"
+
+log = logging.getLogger(__name__)
 
 
 class Shell:
@@ -97,22 +107,40 @@ class Shell:
             return
         try:
             await self._line(text.strip())
-        except Exception as exc:  # the shell never dies on one bad line
-            self.write(self.t("! error: {error}", error=f"{type(exc).__name__}: {exc}"))
+        except Exception:  # the shell never dies on one bad line; the log has the details
+            log.exception("console line failed: %s", text[:200])
+            self.write(self.t("! Something went wrong with that line; nothing was changed."))
 
     async def _line(self, text: str) -> None:
         ch = self.channels[self.channel].info()
         if text == self.prefix or text.startswith(self.prefix + " "):
             await self._send(CommandInvoked(ch, self.actor(), text[len(self.prefix) :], self.prefix))
         elif m := _REACTION.match(text):
-            sign, emoji, mid = m.groups()
+            sign, emoji, named = m.groups()
+            row = await self._message(named)
+            if row is None:
+                return
+            if row.channel_id != self.channel:
+                self.write(self.t("(no message {id} in #{channel})", id=named, channel=self.channel))
+                return
             cls = ReactionAdded if sign == "+" else ReactionRemoved
-            await self._send(cls(ch, self.actor(), mid, emoji))
+            await self._send(cls(ch, self.actor(), str(row.id), emoji))
         elif text.startswith(":"):
             await self._meta(text)
+        elif text == "#" or text.startswith("# "):
+            pass  # a comment: the script's echo already showed it
         else:
             mid = await self.messages.add(WORKSPACE, self.channel, self.user, text, at=self.clock.now())
-            self.write(f"#{mid}")
+            self.write(f"m{mid}")
+
+    async def _message(self, named: str) -> ConsoleMessage | None:
+        """The message named `m12`, `#12` or `12`, or None (said so when it never existed)."""
+        m = _MESSAGE_ID.match(named)
+        row = await self.messages.get(int(m.group(1))) if m else None
+        if row is None or row.deleted:
+            self.write(self.t("(no message {id})", id=named))
+            return None
+        return row
 
     async def _meta(self, text: str) -> None:
         word, _, rest = text[1:].partition(" ")
@@ -123,7 +151,11 @@ class Shell:
             case "quit" | "exit" | "q":
                 self.done = True
             case "user" if rest:
-                self.user = rest.split()[0]
+                self.user, *lang = rest.split()
+                if lang:  # before entering: the welcome is then in that language
+                    self.langs[self.user] = lang[0]
+                    ch = self.channels[self.channel].info()
+                    await self._send(CommandInvoked(ch, self.actor(), f"language me {lang[0]}", self.prefix))
                 await self._enter(self.channel)
                 self.write(self.t("(you are {user})", user=self.user))
             case "channel" if rest:
@@ -132,14 +164,15 @@ class Shell:
                 self.write(self.t("(in #{channel})", channel=self.channel))
             case "lang" if rest:
                 self.langs[self.user] = rest
-                self.write(self.t("(language: {lang})", lang=self.t.lang))
+                ch = self.channels[self.channel].info()
+                await self._send(CommandInvoked(ch, self.actor(), f"language me {rest}", self.prefix))
             case "time":
                 await self._time(rest)
             case "edit" if rest:
-                mid, _, new = rest.lstrip("#").partition(" ")
+                mid, _, new = rest.partition(" ")
                 await self._edit(mid, new)
             case "delete" if rest:
-                await self._delete(rest.lstrip("#"))
+                await self._delete(rest.split()[0])
             case _:
                 self.write(self.t("Unknown console line. Type :help"))
 
@@ -153,25 +186,23 @@ class Shell:
             ch.members.add(self.user)
             await self._send(MemberJoined(ch.info(), self.actor()))
 
-    async def _edit(self, mid: str, text: str) -> None:
-        row = await self.messages.get(int(mid)) if mid.isdigit() else None
-        if row is None or row.deleted:
-            self.write(self.t("(no message #{id})", id=mid))
+    async def _edit(self, named: str, text: str) -> None:
+        row = await self._message(named)
+        if row is None:
             return
         await self.messages.edit(row.id, text)
-        snapshot = await self.gateway.fetch_message(key(row.channel_id), mid)
+        snapshot = await self.gateway.fetch_message(key(row.channel_id), str(row.id))
         assert snapshot is not None
         await self._send(MessageEdited(self.channels[row.channel_id].info(), snapshot))
-        self.write(self.t("(edited #{id})", id=mid))
+        self.write(self.t("(edited m{id})", id=row.id))
 
-    async def _delete(self, mid: str) -> None:
-        row = await self.messages.get(int(mid)) if mid.isdigit() else None
-        if row is None or row.deleted:
-            self.write(self.t("(no message #{id})", id=mid))
+    async def _delete(self, named: str) -> None:
+        row = await self._message(named)
+        if row is None:
             return
         await self.messages.delete(row.id)
-        await self._send(MessageDeleted(self.channels[row.channel_id].info(), mid))
-        self.write(self.t("(deleted #{id})", id=mid))
+        await self._send(MessageDeleted(self.channels[row.channel_id].info(), str(row.id)))
+        self.write(self.t("(deleted m{id})", id=row.id))
 
     async def _time(self, rest: str) -> None:
         target = self.clock.now()

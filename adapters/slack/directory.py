@@ -59,6 +59,20 @@ class Directory:
         self.users: TTLCache[Actor] = TTLCache(ttl)
         self.channels: TTLCache[ChannelInfo] = TTLCache(ttl)
         self.members: TTLCache[frozenset[str]] = TTLCache(min(ttl, 60.0))
+        self.emoji: TTLCache[frozenset[str]] = TTLCache(ttl)
+
+    async def custom_emoji(self, client: AsyncWebClient, workspace: str) -> frozenset[str] | None:
+        """The workspace's custom emoji names (aliases included); None when Slack did not say."""
+        if (hit := self.emoji.get(workspace)) is not None:
+            return hit
+        try:
+            resp = await client.emoji_list()
+        except Exception as exc:  # the caller says it could not check; nothing is guessed
+            log.warning("emoji.list failed: workspace=%s error=%s", workspace, api_error(exc))
+            return None
+        found = frozenset(str(name).lower() for name in (resp.get("emoji") or {}))
+        self.emoji.put(workspace, found)
+        return found
 
     async def actor(self, client: AsyncWebClient, workspace: str, user_id: str) -> Actor:
         if (hit := self.users.get((workspace, user_id))) is not None:
@@ -152,6 +166,9 @@ class SlackGateway:
             if m.get("ts") == ts:
                 return dict(m)
         return None
+
+    async def custom_emoji(self, workspace_id: str) -> frozenset[str] | None:
+        return await self.directory.custom_emoji(self.client, self.workspace)
 
     async def is_member(self, channel: ChannelKey, user_id: str) -> bool:
         try:

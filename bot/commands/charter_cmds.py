@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, time
 
 from pydantic import ValidationError
 
-from bot.capture import unknown_type
 from bot.charter import (
-    EMOJI_RE,
-    FIELD_RE,
-    KEY_RE,
     WEEKDAYS,
     Charter,
-    FieldSpec,
-    OutputType,
     RuleError,
     Schedule,
-    Target,
-    normalize_emoji,
+    stamped,
     valid_timezone,
 )
 from bot.commands.grammar import Args, UsageError
@@ -30,11 +24,6 @@ from bot.ports import ConflictError
 from bot.render import charter_text, how_to_tag, schedule_text
 
 _USER = re.compile(r"^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([A-Za-z0-9._:@-]+)(?:\|[^>]*)?>$")
-# What a channel id looks like when typed as such: Slack's (C…, G…) and Teams' (19:…).
-_CHANNEL_ID = re.compile(r"^(?:[CG][A-Z0-9]{6,}|19:[A-Za-z0-9._:@-]+)$")
-_TARGET = re.compile(r"^(\d{1,5})(?:/(week|month))?$")
-TYPE_ADD_OPTIONS = {"emoji", "fields", "target", "route", "description"}
 
 
 def base(ctx: Ctx) -> Charter:
@@ -53,17 +42,18 @@ def base(ctx: Ctx) -> Charter:
 
 
 def rule_message(ctx: Ctx, exc: ValidationError) -> str:
-    """The first broken rule, in the reader's language."""
+    """The first broken rule, in the reader's language; never the validator's own English."""
     err = exc.errors()[0]
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, RuleError):
         return ctx.t(cause.template, **cause.values)
-    return str(err["msg"]).removeprefix("Value error, ")
+    place = ".".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or "?"
+    return ctx.t("{place} is not a value I can accept", place=place)
 
 
 async def save(ctx: Ctx, update: dict[str, object], summary: str) -> Charter | None:
     try:
-        new = Charter.model_validate({**base(ctx).model_dump(), **update})
+        new = stamped(Charter.model_validate({**base(ctx).model_dump(), **update}), ctx.charter, ctx.now)
     except ValidationError as exc:
         ctx.say(ctx.t("That would make the charter invalid: {error}", error=rule_message(ctx, exc)))
         return None
@@ -96,120 +86,9 @@ async def purpose(ctx: Ctx, args: Args) -> None:
         ctx.say(ctx.t("Purpose set: {purpose}", purpose=escape(text)))
 
 
-def parse_fields(spec: str) -> tuple[FieldSpec, ...]:
-    out = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        name = part.rstrip("?")
-        if not FIELD_RE.match(name):
-            raise UsageError(part)
-        out.append(
-            FieldSpec(name=name, label=name.replace("_", " ").capitalize(), required=not part.endswith("?"))
-        )
-    return tuple(out)
-
-
-def parse_target(spec: str) -> Target:
-    m = _TARGET.match(spec.strip().lower())
-    if not m or int(m.group(1)) < 1:
-        raise UsageError(f"target={spec}")
-    return Target(count=int(m.group(1)), per=m.group(2) or "week")  # type: ignore[arg-type]
-
-
 def parse_user(word: str) -> str:
     m = _USER.match(word)
     return m.group(1) if m else word.lstrip("@")
-
-
-async def parse_channel(ctx: Ctx, word: str) -> str:
-    """A channel's id from a mention (`<#C123|name>`), a name the bot has seen, or an id.
-    A name it has not seen is refused: taken as an id, it would route to nowhere."""
-    if m := _CHANNEL.match(word):
-        return m.group(1)
-    name = word.lstrip("#")
-    for info in await ctx.repo.list_channels(ctx.key.platform, ctx.key.workspace_id):
-        if info.name == name:
-            return info.key.channel_id
-    if _CHANNEL_ID.match(name):
-        return name
-    raise SpecError(
-        ctx.t(
-            "I do not know a channel named #{name}. Mention it instead (in Slack, type # and "
-            "choose it; in Teams, @mention it), or give its id.",
-            name=escape(name),
-        )
-    )
-
-
-class SpecError(ValueError):
-    """A type declaration that parses but cannot be accepted; the message is translated."""
-
-
-async def type_from_args(ctx: Ctx, args: Args) -> OutputType:
-    """`<key> "<label>" [emoji=…] [fields=…] [target=…] [route=…] [description=…]` → OutputType.
-
-    Raises UsageError for a malformed line, SpecError for a well-formed one that is refused.
-    """
-    args.strict()
-    if len(args.words) != 2:
-        raise UsageError("")
-    key, label = args.words[0].lower(), args.words[1]
-    unknown = set(args.options) - TYPE_ADD_OPTIONS
-    if unknown:
-        raise UsageError(", ".join(sorted(unknown)))
-    if not KEY_RE.match(key):
-        raise SpecError(
-            ctx.t(
-                "`{key}` is not a valid type key: use lowercase letters, digits, - or _, "
-                "starting with a letter.",
-                key=escape(key),
-            )
-        )
-    o = args.options
-    emoji = normalize_emoji(o["emoji"]) if o.get("emoji") else None
-    if emoji and not EMOJI_RE.match(emoji):
-        raise UsageError(f"emoji={o['emoji']}")
-    route = await parse_channel(ctx, o["route"]) if o.get("route") else None
-    try:
-        return OutputType(
-            key=key,
-            label=label,
-            emoji=emoji,
-            description=o.get("description", ""),
-            fields=parse_fields(o.get("fields", "")),
-            target=parse_target(o["target"]) if o.get("target") else None,
-            route=route,
-        )
-    except ValidationError as exc:
-        raise SpecError(rule_message(ctx, exc)) from None
-
-
-async def type_add(ctx: Ctx, args: Args) -> None:
-    try:
-        ot = await type_from_args(ctx, args)
-    except SpecError as exc:
-        ctx.say(str(exc))
-        return
-    existed = base(ctx).type(ot.key) is not None
-    types = [t for t in base(ctx).types if t.key != ot.key] + [ot]
-    if await save(ctx, {"types": [t.model_dump() for t in types]}, f"type add {ot.key}"):
-        if existed:
-            ctx.say(ctx.t("Updated output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
-        else:
-            ctx.say(ctx.t("Declared output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
-
-
-async def type_remove(ctx: Ctx, args: Args) -> None:
-    args.strict()
-    if len(args.words) != 1:
-        raise UsageError("")
-    key = args.words[0].lower()
-    c = base(ctx)
-    if c.type(key) is None:
-        unknown_type(ctx, c, key)
-        return
-    types = [t.model_dump() for t in c.types if t.key != key]
-    if await save(ctx, {"types": types}, f"type remove {key}"):
-        ctx.say(ctx.t("Retired output type `{key}`; its deliverables are kept.", key=key))
 
 
 def parse_weekday(word: str) -> int:
@@ -299,6 +178,12 @@ async def resume(ctx: Ctx, args: Args) -> None:
 
 async def language(ctx: Ctx, args: Args) -> None:
     args.strict()
+    if (args.word(0) or "").lower() == "me":
+        await language_me(ctx, args)
+        return
+    if not ctx.is_owner:
+        ctx.say(ctx.t("Only owners of this channel's charter can use `{command}`.", command="language"))
+        return
     lang = (args.word(0) or "").lower()
     if lang not in LANGUAGES or len(args.words) != 1:
         ctx.say(
@@ -333,3 +218,25 @@ async def rollup(ctx: Ctx, args: Args) -> None:
         ctx.say(ctx.t("This channel now receives the workspace roll-up."))
     else:
         ctx.say(ctx.t("The workspace roll-up is off."))
+
+
+async def language_me(ctx: Ctx, args: Args) -> None:
+    """`language me fr`: what the bot writes to this person, wherever, from now on."""
+    lang = (args.word(1) or "").lower()
+    if lang not in LANGUAGES or len(args.words) != 2:
+        ctx.say(
+            ctx.t(
+                "Unknown language `{lang}`. Available: {languages}.",
+                lang=escape(lang),
+                languages=", ".join(LANGUAGES),
+            )
+        )
+        return
+    await ctx.services.languages.choose(ctx.key, ctx.actor.user_id, lang)
+    ctx.actor = replace(ctx.actor, locale=lang)
+    ctx.say(
+        ctx.t(
+            "I will write to you in {language}: replies, private messages and reminders.",
+            language=ctx.t.locale.languages.get(lang, lang),
+        )
+    )

@@ -8,7 +8,7 @@ from bot import capture
 from bot import export as exporting
 from bot.access import can_edit
 from bot.charter import ChannelKey, Charter
-from bot.commands.grammar import Args, UsageError, extract_options
+from bot.commands.grammar import Args, GrammarError, UsageError, extract_options
 from bot.context import Ctx
 from bot.deliverable import Deliverable, Status, Via
 from bot.events import SendFile
@@ -28,8 +28,11 @@ async def deliver(ctx: Ctx, args: Args) -> None:
     key = parts[0].lower()
     charter = ctx.charter
     ot = charter.type(key) if charter else None
-    names = {f.name for f in ot.fields} if ot else None
-    text, fields = extract_options(parts[1] if len(parts) > 1 else "", names)
+    try:
+        text, fields = extract_options(parts[1] if len(parts) > 1 else "")
+    except GrammarError as exc:
+        ctx.say(ctx.t(exc.template, **exc.values) + " " + ctx.t("Nothing was recorded."))
+        return
     if charter is not None and ot is not None and not text:
         raise UsageError("")
     await capture.tag(ctx, None, key, via=Via.COMMAND, text=text, fields=fields)
@@ -90,16 +93,19 @@ async def drafts(ctx: Ctx, args: Args) -> None:
         ctx.say(ctx.t("You have no drafts waiting."))
         return
     charters = {}
+    names: dict[ChannelKey, str] = {}
     lines = [ctx.t("Your drafts:")]
     for d in mine:
         if d.channel not in charters:
             charters[d.channel] = await ctx.repo.get_charter(d.channel)
+            info = await ctx.repo.get_channel(d.channel)
+            names[d.channel] = info.name if info and info.name else d.channel.channel_id
         charter = charters[d.channel]
         ot = charter.type(d.type) if charter else None
         missing = [f.shown for f in ot.missing(d.fields)] if ot else []
         lines.append(
             f"• {deliverable_line(ctx.t, d, charter)} — {missing_text(ctx.t, missing)} "
-            f"(<#{d.channel.channel_id}>)"
+            f"(#{escape(names[d.channel])})"
         )
     ctx.say("\n".join(lines))
 

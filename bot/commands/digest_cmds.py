@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import capture
-from bot.charter import Schedule
 from bot.commands.grammar import Args, UsageError
 from bot.context import Ctx
-from bot.digests import as_reply, compute
+from bot.digests import as_reply, compute, current_period
 from bot.events import Audience
-from bot.periods import period_at
 
 
 async def digest(ctx: Ctx, args: Args) -> None:
@@ -25,7 +23,10 @@ async def digest(ctx: Ctx, args: Args) -> None:
     if mode == "post" and not ctx.is_owner:
         ctx.say(ctx.t("Only owners of this channel's charter can use `{command}`.", command="digest post"))
         return
-    period = period_at(charter.schedule or Schedule(), charter.tz, ctx.now)
+    previous = None
+    if charter.schedule_since is not None:  # only a changed schedule can cut a period short
+        previous = (await ctx.repo.last_digest_ends()).get(charter.channel)
+    period = current_period(charter, ctx.now, previous)
     reply = as_reply(await compute(ctx.services, charter, period))
     if mode == "preview":
         # Exactly what would be posted (the charter's language), shown only to the asker.

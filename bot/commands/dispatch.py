@@ -7,10 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import charter_cmds, deliverable_cmds, digest_cmds, setup_form
+from bot.commands import charter_cmds, deliverable_cmds, digest_cmds, setup_form, type_cmds
 from bot.commands.grammar import MAX_COMMAND, Args, GrammarError, UsageError, parse_args
 from bot.context import Ctx
 from bot.i18n import N_
+from bot.markup import escape
 from bot.render import charter_text, how_to_tag
 
 log = logging.getLogger(__name__)
@@ -48,14 +49,22 @@ COMMANDS: dict[str, Command] = {
             '<key> "<label>" [emoji=<name>] [fields=a,b,c?] [target=<n>/week|month] '
             '[route=<channel>] [description="…"]',
             N_("declare an output type (`?` marks an optional field)"),
-            charter_cmds.type_add,
+            type_cmds.type_add,
+            owner=True,
+        ),
+        _c(
+            "type edit",
+            '<key> ["<label>"] [emoji=<name>] [fields=a,b,c?] [target=<n>/week|month|none] '
+            '[route=<channel>|none] [description="…"]',
+            N_("change the parts of an output type you give; the rest is kept"),
+            type_cmds.type_edit,
             owner=True,
         ),
         _c(
             "type remove",
             "<key>",
             N_("retire a type; its deliverables are kept"),
-            charter_cmds.type_remove,
+            type_cmds.type_remove,
             owner=True,
         ),
         _c(
@@ -77,10 +86,12 @@ COMMANDS: dict[str, Command] = {
         _c("resume", "", N_("end a pause"), charter_cmds.resume, owner=True),
         _c(
             "language",
-            "<en|fr>",
-            N_("the language of what the bot posts for the channel"),
+            "<en|fr> | me <en|fr>",
+            N_(
+                "the language of what the bot posts for the channel (owners); "
+                "`me`: the language it writes to you in"
+            ),
             charter_cmds.language,
-            owner=True,
         ),
         _c(
             "rollup",
@@ -168,8 +179,17 @@ async def run_command(ctx: Ctx, text: str) -> None:
         return
     try:
         await cmd.handler(ctx, parse_args(raw))
-    except (GrammarError, UsageError) as exc:
-        detail = f" ({exc})" if str(exc) else ""
+    except GrammarError as exc:
+        ctx.say(
+            ctx.t(exc.template, **exc.values)
+            + " "
+            + ctx.t("Nothing was done. Usage: {usage}", usage=usage(ctx, cmd))
+        )
+    except UsageError as exc:
+        if exc.reason:
+            ctx.say(exc.reason + " " + ctx.t("Usage: {usage}", usage=usage(ctx, cmd)))
+            return
+        detail = f" ({escape(str(exc))})" if str(exc) else ""
         ctx.say(ctx.t("I could not read that{detail}. Usage: {usage}", detail=detail, usage=usage(ctx, cmd)))
 
 
@@ -186,7 +206,8 @@ async def help_cmd(ctx: Ctx, args: Args) -> None:
         t("*Outputs* — every channel declares what it produces; the bot captures it and reports each week."),
         t("Commands (keywords stay in English):"),
     ]
-    lines += ["• " + usage(ctx, c) for c in COMMANDS.values()]
+    owners = " " + t("(owners)")
+    lines += ["• " + usage(ctx, c) + (owners if c.owner else "") for c in COMMANDS.values()]
     if ctx.charter is not None:
         lines += ["", charter_text(t, ctx.charter), how_to_tag(t, ctx.charter, ctx.prefix)]
     else:

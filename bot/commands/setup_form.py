@@ -9,16 +9,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from bot.charter import Charter, OutputType
-from bot.commands.charter_cmds import (
-    SpecError,
-    base,
-    parse_time,
-    parse_weekday,
-    rule_message,
-    save,
-    type_from_args,
-)
+from bot.commands.charter_cmds import base, parse_time, parse_weekday, rule_message, save
 from bot.commands.grammar import Args, GrammarError, UsageError, parse_args
+from bot.commands.type_cmds import SpecError, type_from_args
 from bot.context import Ctx
 from bot.events import FormErrors, FormField, OpenForm
 from bot.i18n import LANGUAGES
@@ -51,7 +44,7 @@ async def setup(ctx: Ctx, args: Args) -> None:
         t(
             "1. Purpose: `{prefix} purpose <text>` (now: {value})",
             prefix=p,
-            value=escape(c.purpose) or t("(not set)"),
+            value=escape(c.purpose) or t("not set yet"),
         ),
         t(
             '2. Each kind of deliverable: `{prefix} type add <key> "<label>" [emoji=<name>] '
@@ -126,7 +119,10 @@ async def submit(ctx: Ctx, values: dict[str, str]) -> None:
         except SpecError as exc:
             errors["types"] = t("Line {n}: {error}", n=n + 1, error=str(exc))
             break
-        except (UsageError, GrammarError):
+        except GrammarError as exc:
+            errors["types"] = t("Line {n}: {error}", n=n + 1, error=t(exc.template, **exc.values))
+            break
+        except UsageError:
             errors["types"] = t(
                 'Line {n} should look like: key "Label" emoji=name fields=a,b target=3/week', n=n + 1
             )

@@ -96,11 +96,13 @@ async def test_every_charter_change_is_kept_with_who_and_what(d):
     assert history[-1].charter.type("idea") is None and history[-2].charter.type("idea") is not None
 
 
-async def test_type_add_replaces_and_validates(d):
+async def test_type_add_refuses_an_existing_key_and_type_edit_changes_it(d):
     await d.setup_charter()
-    assert "Updated output type" in await d.text(ADMIN, 'type add idea "Idea!" emoji=bulb target=5')
+    assert "`idea` is already declared" in await d.text(ADMIN, 'type add idea "Idea!" emoji=bulb target=5')
+    assert "Updated output type" in await d.text(ADMIN, 'type edit idea "Idea!" target=5')
     c = await d.repo.get_charter(key())
     assert c.type("idea").target.count == 5 and c.type("idea").target.per == "week"
+    assert c.type("idea").emoji == "bulb" and c.type("idea").label == "Idea!"
     assert "two output types cannot share an emoji" in await d.text(ADMIN, 'type add dup "Dup" emoji=bulb')
     assert "not a valid type key" in await d.text(ADMIN, 'type add 9lives "Nine"')
     assert "not an output type" in await d.text(ADMIN, "type remove nope")
