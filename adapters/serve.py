@@ -16,8 +16,12 @@ from adapters.platform import PlatformServer, Posters, inbox_workers
 from bot.bootstrap import App, build
 from bot.config import Settings
 from bot.scheduler import Scheduler
+from storage.secrets import KEY_ENV, MAKE_A_KEY
 
 log = logging.getLogger(__name__)
+NEEDS_KEY = (
+    f"{KEY_ENV}, the key the workspaces' tokens are encrypted with in the database; {MAKE_A_KEY}"
+)
 
 # platform → "module:function" building its PlatformServer(app, settings, socket_mode).
 FACTORIES = {
@@ -26,13 +30,22 @@ FACTORIES = {
 }
 
 
+def oauth_without_key(settings: Settings, socket_mode: bool = False) -> bool:
+    """Slack OAuth (several workspaces) would keep tokens, and there is no key to encrypt them."""
+    s = settings.slack
+    oauth = not socket_mode and bool(s.client_id) and s.client_secret is not None
+    return oauth and settings.security.secret_key is None
+
+
 def configured(settings: Settings, socket_mode: bool = False) -> tuple[list[str], list[str]]:
     """(platforms ready to serve, what each unready one is missing)."""
     ready: list[str] = []
     missing: list[str] = []
     s = settings.slack
     slack_auth = s.bot_token is not None or (s.client_id and s.client_secret is not None)
-    if socket_mode:
+    if oauth_without_key(settings, socket_mode):
+        missing.append(f"Slack: {NEEDS_KEY}")
+    elif socket_mode:
         if s.app_token is not None and s.bot_token is not None:
             ready.append("slack")
         else:
@@ -72,6 +85,9 @@ def load_servers(app: App, settings: Settings, names: list[str], socket_mode: bo
 
 
 async def serve(settings: Settings, socket_mode: bool = False) -> int:
+    if oauth_without_key(settings, socket_mode):  # whatever else is ready: tokens are never kept in clear
+        print(f"outputs-bot serve: Slack OAuth is configured, and needs {NEEDS_KEY}", file=sys.stderr)
+        return 2
     names, missing = configured(settings, socket_mode)
     if not names:
         print(

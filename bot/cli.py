@@ -1,109 +1,40 @@
-"""`outputs-bot`: serve, shell, migrate, digest, charter, export, config check."""
+"""`outputs-bot`: serve, shell, migrate, digest, charter, export, config check, secret."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import parser
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="outputs-bot",
-        description="Outputs: every channel declares what it produces; the bot captures it and "
-        "reports each week.",
-    )
-    p.add_argument("--config", help="path to config.toml (default: $OUTPUTS_CONFIG, then ./config.toml)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    s = sub.add_parser("serve", help="run the HTTP server for Slack and Teams")
-    s.add_argument("--socket-mode", action="store_true", help="serve Slack over Socket Mode instead of HTTP")
-
-    s = sub.add_parser(
-        "shell", help="the console adapter: a simulated workspace on the same engine and database"
-    )
-    s.add_argument(
-        "--demo",
-        action="store_true",
-        help="run the bundled demo script on a fresh temporary SQLite database, then stay "
-        "interactive when standard input is a terminal",
-    )
-    s.add_argument("--script", metavar="FILE", help="read console lines from FILE before standard input")
-
-    sub.add_parser("migrate", help="upgrade the database schema to the latest version (Alembic)")
-
-    s = sub.add_parser("digest", help="compute and post the digests that are due")
-    s.add_argument(
-        "--channel",
-        metavar="ID",
-        help="only this channel: its due digest through the claim, or else its current period so far, now",
-    )
-    s.add_argument(
-        "--dry-run", action="store_true", help="print the digests without posting or recording them"
-    )
-    s.add_argument(
-        "--status", action="store_true", help="list the digest runs: sent, failed (with the reason), claimed"
-    )
-
-    s = sub.add_parser("charter", help="charters as code")
-    csub = s.add_subparsers(dest="charter_command", metavar="ACTION", required=True)
-    a = csub.add_parser("apply", help="validate FILE.toml completely, then create or update its charters")
-    a.add_argument("file", metavar="FILE.toml")
-    a.add_argument(
-        "--by", default="charter-file", help="who the change is recorded as (default: charter-file)"
-    )
-    csub.add_parser("export", help="print every charter as TOML, ready for `charter apply`")
-
-    s = sub.add_parser("config", help="the configuration as Outputs reads it")
-    csub = s.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    csub.add_parser(
-        "check",
-        help="print every setting (secrets masked), what each platform still needs, and whether "
-        "the database is reachable and migrated; exit 1 when the database is not usable or no "
-        "platform can be served",
-    )
-
-    s = sub.add_parser(
-        "inbox",
-        help="the requests kept and not yet worked: pending, running and failed counts, the oldest "
-        "one's age, and the newest failures with their reason",
-        description="Every request the bot answers is first written to the inbox, then worked. "
-        "This shows what is waiting (pending: kept, waiting for a worker or for its next try after "
-        "a passing fault; running: being worked) and what was given up on (failed: the person was "
-        "told). Exit status 1 when something failed.",
-    )
-    s.add_argument(
-        "--failures",
-        type=int,
-        default=10,
-        metavar="N",
-        help="how many of the newest failures to list (default 10)",
-    )
-
-    s = sub.add_parser("export", help="print deliverables as CSV or JSON")
-    s.add_argument("--format", choices=("csv", "json"), default="json")
-    s.add_argument("--channel", metavar="ID", help="only this channel")
-    s.add_argument(
-        "--since",
-        metavar="YYYY-MM-DD",
-        type=date.fromisoformat,
-        help="only deliverables created on or after this day (UTC)",
-    )
-    return p
-
-
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except BrokenPipeError:
+        # `outputs-bot export | head`: the reader left; say nothing more, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "secret" and args.secret_command == "new":
+        # before the settings: a bad key in them is when a new one is needed
+        from storage.secrets import new_key
+
+        print(new_key())
+        return 0
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -121,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": export,
         "config": config,
         "inbox": inbox,
+        "secret": secret,
     }
     try:
         return asyncio.run(handlers[args.command](settings, args))
@@ -144,11 +76,16 @@ async def serve(settings: Settings, args: Any) -> int:
 async def migrate(settings: Settings, args: Any) -> int:
     from storage.database import Database, schema_status
     from storage.database import migrate as run_migrations
+    from storage.secrets import SecretKeyError
 
     db = Database(settings.database.url)
+    key = settings.security.secret_key
     try:
         before, head = await schema_status(db)
-        await run_migrations(db)
+        await run_migrations(db, secret_key=key.get_secret_value() if key else None)
+    except SecretKeyError as exc:  # stored tokens to encrypt and no key: nothing was changed
+        print(f"outputs-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         await db.dispose()
     if before != head:
@@ -325,6 +262,7 @@ class _Nowhere:
 async def charter(settings: Settings, args: Any) -> int:
     from bot import charter_file
     from bot.bootstrap import build
+    from bot.charter import stamped
 
     if args.charter_command == "apply":
         try:
@@ -354,6 +292,7 @@ async def charter(settings: Settings, args: Any) -> int:
             )
             if current and _same(current, update):
                 continue
+            update = stamped(update, current, datetime.now(UTC))
             await app.repo.save_charter(
                 update, args.by, f"charter apply {Path(args.file).name}", datetime.now(UTC)
             )
@@ -365,7 +304,7 @@ async def charter(settings: Settings, args: Any) -> int:
 
 
 def _same(a: Any, b: Any) -> bool:
-    ignore = {"version", "created_at", "updated_at", "updated_by"}
+    ignore = {"version", "created_at", "updated_at", "updated_by", "schedule_since"}
     return bool(a.model_dump(exclude=ignore) == b.model_dump(exclude=ignore))
 
 
@@ -375,7 +314,34 @@ async def config(settings: Settings, args: Any) -> int:
     source = args.config or os.environ.get("OUTPUTS_CONFIG") or ""
     if not source and Path("config.toml").is_file():
         source = "config.toml"
-    return await check(settings, sys.stdout, str(Path(source).resolve()) if source else "")
+    return await check(
+        settings, sys.stdout, str(Path(source).resolve()) if source else "", online=args.online
+    )
+
+
+async def secret(settings: Settings, args: Any) -> int:
+    """`secret rotate`: every stored token encrypted again with the first key."""
+    from storage.database import Database, ensure_current
+    from storage.secrets import KEY_ENV, MAKE_A_KEY, SecretKeyError, TokenCipher
+    from storage.slack_tokens import reseal_tokens
+
+    key = settings.security.secret_key
+    if key is None:
+        print(f"outputs-bot: {KEY_ENV} is not set; {MAKE_A_KEY}", file=sys.stderr)
+        return EXIT_USAGE
+    cipher = TokenCipher(key.get_secret_value())
+    db = Database(settings.database.url)
+    try:
+        await ensure_current(db)
+        changed = await reseal_tokens(db.engine, cipher)
+    except SecretKeyError as exc:  # one token would not open: none was changed
+        print(f"outputs-bot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    drop = " The keys after the first can now be removed." if cipher.key_count > 1 else ""
+    print(f"{changed} stored tokens encrypted with the first key of {KEY_ENV}.{drop}")
+    return 0
 
 
 async def inbox(settings: Settings, args: Any) -> int:
@@ -420,6 +386,7 @@ async def export(settings: Settings, args: Any) -> int:
         sys.stdout.write(exporting.render(items, args.format))
         if args.format == "json":
             sys.stdout.write("\n")
+        sys.stdout.flush()  # a closed pipe is met here, inside main's handler, not at exit
         return 0
     finally:
         await app.close()

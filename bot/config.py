@@ -55,6 +55,7 @@ PLATFORM_ENV: dict[str, tuple[str, str]] = {
     "MICROSOFT_APP_PASSWORD": ("teams", "app_password"),
     "MICROSOFT_APP_TENANT_ID": ("teams", "tenant_id"),
     "DATABASE_URL": ("database", "url"),
+    "OUTPUTS_SECRET_KEY": ("security", "secret_key"),
 }
 SLACK_SCOPES = (
     "channels:history",
@@ -142,6 +143,19 @@ class TeamsSettings(_Section):
     )
 
 
+def _fernet_keys(v: SecretStr | None) -> SecretStr | None:
+    if v is not None:
+        from storage.secrets import parse_keys
+
+        parse_keys(v.get_secret_value())  # a ValueError says what is wrong and how to make one
+    return v
+
+
+class SecuritySettings(_Section):
+    # Fernet keys, comma-separated: the first encrypts stored platform tokens, all decrypt.
+    secret_key: Annotated[SecretStr | None, AfterValidator(_fernet_keys)] = None
+
+
 class AccessSettings(_Section):
     admins: tuple[str, ...] = ()
 
@@ -207,6 +221,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     slack: SlackSettings = SlackSettings()
     teams: TeamsSettings = TeamsSettings()
+    security: SecuritySettings = SecuritySettings()
     access: AccessSettings = AccessSettings()
     defaults: DefaultsSettings = DefaultsSettings()
     digest: DigestSettings = DigestSettings()

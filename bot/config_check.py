@@ -17,7 +17,7 @@ from bot.config import Settings
 DB_TIMEOUT_SECONDS = 15.0
 
 
-async def check(settings: Settings, out: IO[str], source: str = "") -> int:
+async def check(settings: Settings, out: IO[str], source: str = "", *, online: bool = False) -> int:
     def say(line: str = "") -> None:
         print(line, file=out)
 
@@ -28,7 +28,11 @@ async def check(settings: Settings, out: IO[str], source: str = "") -> int:
         say(f"  {key:<{width}} = {value}")
 
     ready = _platforms(settings, say)
+    if online and "slack" in ready and not await _slack_online(settings, say):
+        ready.remove("slack")
     db_ok = await _database(settings, dict(shown)["database.url"], say)
+    if db_ok and not await _stored_tokens(settings, say) and "slack" in ready:
+        ready.remove("slack")
 
     say()
     if db_ok and ready:
@@ -52,7 +56,12 @@ def _platforms(settings: Settings, say: Say) -> list[str]:
     socket_ready, _ = configured(settings, socket_mode=True)
     say()
     say("Platforms:")
+    shaped = {name for name in ("slack", "teams") if _token_shape(settings, name, say)}
+    http_ready = [n for n in http_ready if n in shaped]
+    socket_ready = [n for n in socket_ready if n in shaped]
     for name in ("slack", "teams"):
+        if name not in shaped:
+            continue
         if name in http_ready:
             how = "ready (HTTP)"
             if name == "teams" and not settings.teams.app_id:
@@ -64,6 +73,38 @@ def _platforms(settings: Settings, say: Say) -> list[str]:
             need = next(m for m in http_missing if m.startswith(_LABELS[name]))
             say(f"  {name}: not configured; needs {need.split(': ', 1)[1]}")
     return sorted(set(http_ready) | set(socket_ready))
+
+
+def _token_shape(settings: Settings, platform: str, say: Say) -> bool:
+    """Offline: a Slack token of the wrong kind is caught before Slack is asked."""
+    if platform != "slack":
+        return True
+    s = settings.slack
+    problems = []
+    for name, secret, prefixes in (
+        ("SLACK_BOT_TOKEN", s.bot_token, ("xoxb-", "xoxe.xoxb-")),
+        ("SLACK_APP_TOKEN", s.app_token, ("xapp-",)),
+    ):
+        if secret is not None and not secret.get_secret_value().startswith(prefixes):
+            problems.append(f"{name} does not start with {prefixes[0]}")
+    for problem in problems:
+        say(f"  slack: NOT READY: {problem} (copy it again from the app's settings)")
+    return not problems
+
+
+async def _slack_online(settings: Settings, say: Say) -> bool:
+    from adapters.slack.token_check import check_token
+
+    token = settings.slack.bot_token
+    if token is None:  # OAuth: each workspace's token is checked when it is used
+        say("  slack: online check skipped (tokens come from OAuth installations)")
+        return True
+    accepted, detail = await check_token(token.get_secret_value(), settings.slack.api_base_url)
+    if accepted:
+        say(f"  slack: Slack accepts the bot token: {detail}")
+    else:
+        say(f"  slack: NOT READY: Slack refused the bot token ({detail})")
+    return accepted
 
 
 async def _database(settings: Settings, shown_url: str, say: Say) -> bool:
@@ -98,6 +139,47 @@ async def _database(settings: Settings, shown_url: str, say: Say) -> bool:
         await db.dispose()
     say(f"  reachable and migrated (revision {current}).")
     return True
+
+
+async def _stored_tokens(settings: Settings, say: Say) -> bool:
+    """Whether a secret key is set, and whether the stored OAuth tokens are encrypted and
+    open with it: False when Slack OAuth is configured and they would not serve."""
+    from storage.database import Database
+    from storage.secrets import KEY_ENV, TokenCipher
+    from storage.slack_tokens import token_counts
+
+    key = settings.security.secret_key
+    cipher = TokenCipher(key.get_secret_value()) if key is not None else None
+    say()
+    if cipher is None:
+        say(f"Token encryption: no key ({KEY_ENV} not set; Slack OAuth needs one)")
+    else:
+        more = f", {cipher.key_count - 1} more that only decrypt" if cipher.key_count > 1 else ""
+        say(f"Token encryption: {KEY_ENV} set (1 key that encrypts{more})")
+    db = Database(settings.database.url)
+    try:
+        async with asyncio.timeout(DB_TIMEOUT_SECONDS):
+            counts = await token_counts(db.engine, cipher)
+    except Exception as exc:
+        say(f"  NOT READY: the stored tokens could not be read ({type(exc).__name__}: {_first_line(exc)}).")
+        return False
+    finally:
+        await db.dispose()
+    if not counts.encrypted and not counts.plain:
+        say("  no stored tokens (no Slack OAuth installation)")
+        return True
+    say(f"  stored tokens: {counts.encrypted} encrypted, {counts.plain} in plain text")
+    if counts.plain:
+        say("  NOT READY: tokens in plain text; `outputs-bot secret rotate` encrypts them.")
+    if cipher is None:
+        say(f"  {KEY_ENV} is not set, so the stored tokens cannot be used.")
+    elif counts.unopened:
+        say(
+            f"  NOT READY: {counts.unopened} stored tokens do not open with {KEY_ENV}: put back the "
+            "key that encrypted them (after the new one), or reinstall the app where it was lost."
+        )
+    oauth = bool(settings.slack.client_id) and settings.slack.client_secret is not None
+    return not oauth or (not counts.plain and cipher is not None and not counts.unopened)
 
 
 def _first_line(exc: Exception) -> str:

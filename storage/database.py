@@ -216,32 +216,35 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def _upgrade(connection: sa.Connection, revision: str) -> None:
+def _upgrade(connection: sa.Connection, revision: str, secret_key: str | None = None) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
+    cfg.attributes["secret_key"] = secret_key  # revision 0007 encrypts stored tokens with it
     command.upgrade(cfg, revision)
 
 
-def _downgrade(connection: sa.Connection, revision: str) -> None:
+def _downgrade(connection: sa.Connection, revision: str, secret_key: str | None = None) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
+    cfg.attributes["secret_key"] = secret_key
     command.downgrade(cfg, revision)
 
 
-async def migrate(target: str | Database, revision: str = "head") -> None:
-    """Upgrade the database to `revision` (default: the newest)."""
+async def migrate(target: str | Database, revision: str = "head", *, secret_key: str | None = None) -> None:
+    """Upgrade the database to `revision` (default: the newest). `secret_key`: the Fernet
+    keys stored tokens are encrypted with (default: OUTPUTS_SECRET_KEY from the environment)."""
     db = Database(target) if isinstance(target, str) else target
     try:
         async with db.engine.begin() as conn:
-            await conn.run_sync(_upgrade, revision)
+            await conn.run_sync(_upgrade, revision, secret_key)
     finally:
         if isinstance(target, str):
             await db.dispose()
 
 
-async def downgrade(db: Database, revision: str) -> None:
+async def downgrade(db: Database, revision: str, *, secret_key: str | None = None) -> None:
     async with db.engine.begin() as conn:
-        await conn.run_sync(_downgrade, revision)
+        await conn.run_sync(_downgrade, revision, secret_key)
 
 
 def head_revision() -> str | None:

@@ -4,6 +4,10 @@ slack-sdk's `AsyncSQLAlchemyInstallationStore` and `AsyncSQLAlchemyOAuthStateSto
 write these tables; they are built here with slack-sdk's own table builders so the columns
 are exactly the ones the stores expect, and created by our migration `0003` (never by the
 stores' `create_tables`), so Alembic's models-vs-migrations check covers them too.
+
+The token columns are widened to Text (migration `0007`): they hold the tokens encrypted
+(storage.secrets), and a Fernet token of a long rotated Slack token is longer than the
+String(200) slack-sdk declares.
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ OAUTH_STATES = SQLAlchemyOAuthStateStore.default_table_name
 installations = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS)
 bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS)
 oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, OAUTH_STATES)
+
+# Every column that holds a token, by table: encrypted at rest (storage.slack_tokens).
+TOKEN_COLUMNS: dict[str, tuple[str, ...]] = {
+    INSTALLATIONS: ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
+    BOTS: ("bot_token", "bot_refresh_token"),
+}
+for _table in (installations, bots):
+    for _name in TOKEN_COLUMNS[_table.name]:
+        _table.c[_name].type = sa.Text()
 
 
 async def enterprise_of(engine: AsyncEngine, client_id: str, team_id: str) -> str | None:

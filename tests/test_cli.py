@@ -114,8 +114,11 @@ def test_charter_apply_validates_everything_before_changing_anything(cli, tmp_pa
     (tmp_path / "bad.toml").write_text(bad)
     res = cli("charter", "apply", "bad.toml")
     assert res.returncode == 1 and "nothing was changed" in res.stderr
-    assert "charter[0].types[0].target" in res.stderr
-    assert "charter[1]: unknown key 'colour'" in res.stderr
+    # every problem at once, each by its line and channel (and type), in words
+    err = res.stderr
+    assert "bad.toml:12: charter for support, type solution: target '3/fortnight' must look like" in err
+    assert "bad.toml:19: charter for ideas: unknown key 'colour'" in res.stderr
+    assert "bad.toml:19: charter for ideas: timezone: unknown timezone 'Mars/Olympus'" in res.stderr
     assert cli("charter", "export").stdout.count("[[charter]]") == 0
     (tmp_path / "broken.toml").write_text("[[charter]\n")
     assert "not valid TOML" in cli("charter", "apply", "broken.toml").stderr
@@ -150,3 +153,54 @@ def test_digest_for_one_channel_and_due(cli, tmp_path):
     res = cli("digest")
     assert res.returncode == 0, res.stderr
     assert cli("digest", "--channel", "nope").returncode == 1
+
+
+def test_charter_apply_names_every_problem_by_channel_and_line(cli, tmp_path):
+    """Issue 13, point 10: all errors at once, by channel and TOML line; which emoji is shared."""
+    cli("migrate")
+    bad = CHARTERS.replace('target = "3/week"', 'target = "abc"').replace(
+        'schedule = "off"',
+        'schedule = "off"\n\n[[charter.types]]\nkey = "idea"\nlabel = "Idée"\nemoji = "💡"\n\n'
+        '[[charter.types]]\nkey = "bulb"\nlabel = "Bulb"\nemoji = "bulb"\nfields = ["Équipe", "équipe"]',
+    )
+    (tmp_path / "bad.toml").write_text(bad)
+    res = cli("charter", "apply", "bad.toml")
+    err = res.stderr
+    assert res.returncode == 1 and "Traceback" not in err and "invalid literal" not in err
+    assert "bad.toml:12: charter for support, type solution: target 'abc' must look like" in err
+    assert "charter for ideas, type bulb: fields: field names must be unique (équipe)" in err
+    # once the types are fixed, the emoji shared by two of them is named
+    good_fields = bad.replace('fields = ["Équipe", "équipe"]', 'fields = ["Équipe"]')
+    good_fields = good_fields.replace('"abc"', '"3/week"')
+    (tmp_path / "bad.toml").write_text(good_fields)
+    err = cli("charter", "apply", "bad.toml").stderr
+    assert "two output types cannot share an emoji (:bulb: is on idea and bulb)" in err, err
+
+
+def test_cli_errors_are_sentences_and_a_closed_pipe_is_quiet(cli, tmp_path):
+    """Issue 13, point 11."""
+    cli("migrate")
+    res = cli("export", "--since", "yesterday")
+    assert res.returncode == 2 and "'yesterday' is not a day; write it as YYYY-MM-DD" in res.stderr
+    assert "fromisoformat" not in res.stderr
+    for args in (["serve"], ["shell"], ["migrate"], ["digest"], ["charter", "apply"], ["export"],
+                 ["config", "check"], ["inbox"]):
+        out = cli(*args, "--help").stdout
+        body = out.split("\n\n", 2)[1]  # argparse: usage, then the description
+        assert not body.lstrip().startswith(("options:", "positional")), (args, out)
+    serve = cli("serve", "--help").stdout
+    assert "host" in serve and "port" in serve and "HTTPS" in serve
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
+    env["OUTPUTS_DATABASE__URL"] = f"sqlite:///{tmp_path / 'o.db'}"
+    (tmp_path / "c.toml").write_text(CHARTERS)
+    cli("charter", "apply", "c.toml")
+    # more than a pipe's buffer, so that the writer is still writing when `head` leaves
+    lines = [f"/outputs deliver solution Fix {i} {'x' * 4000} problem=p fix=f" for i in range(40)]
+    script = "\n".join([":channel support", *lines])
+    cli("shell", input=script + "\n:quit\n")
+    res = subprocess.run(
+        f"{sys.executable} -m bot.cli export --format csv | head -3",
+        shell=True, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert len(res.stdout.splitlines()) == 3
+    assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr, res.stderr

@@ -53,7 +53,9 @@ from bot import logs
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.inbox import Handler, first_reason
+from storage.secrets import KEY_ENV, MAKE_A_KEY, TokenCipher
 from storage.slack_tables import enterprise_of
+from storage.slack_tokens import EncryptedInstallationStore
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +187,11 @@ class SlackServer:
         assert s.client_secret is not None
         client_secret = s.client_secret.get_secret_value()
         engine = self.app.db.engine
-        self.installations = AsyncSQLAlchemyInstallationStore(client_id=s.client_id, engine=engine)
+        key = self.settings.security.secret_key
+        if key is None:  # adapters.serve refuses to start first; this guards any other caller
+            raise RuntimeError(f"Slack OAuth needs {KEY_ENV} to encrypt the stored tokens; {MAKE_A_KEY}")
+        cipher = TokenCipher(key.get_secret_value())
+        self.installations = EncryptedInstallationStore(client_id=s.client_id, engine=engine, cipher=cipher)
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
         scopes = list(dict.fromkeys([*s.scopes, *NEEDED_SCOPES]))
         public = self.settings.server.public_url.rstrip("/")

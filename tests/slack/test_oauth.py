@@ -1,10 +1,12 @@
-"""Several workspaces: OAuth install into our database, token rotation, uninstall, no token in logs."""
+"""Several workspaces: OAuth install into our database, token rotation, uninstall, no token in
+logs, and no token in plain text anywhere in the database."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,14 +14,17 @@ import sqlalchemy as sa
 
 from bot.charter import ChannelKey
 from bot.events import Audience, Reply
-from storage.database import Database
+from storage.database import ONE_STATEMENT, Database, async_url
+from storage.secrets import MARK, TokenCipher, new_key
 from storage.slack_tables import bots, installations, oauth_states
+from storage.slack_tokens import EncryptedInstallationStore
 from tests.slack.conftest import Slack, fixture, start_slack, stop_slack
 from tests.slack.fake_slack import FakeSlack
 
 BOT_TOKEN = "xoxb-installed-token-1"
 ROTATED = "xoxb-rotated-token-2"
 REFRESH = "xoxe-1-refresh-token"
+KEY = new_key()
 
 
 def access(token: str, refresh: str, expires_in: int) -> dict:
@@ -42,7 +47,12 @@ def access(token: str, refresh: str, expires_in: int) -> dict:
 @pytest.fixture
 async def oauth_slack(fake: FakeSlack, db: Database) -> AsyncIterator[Slack]:
     s = await start_slack(
-        fake, db.url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret-value"
+        fake,
+        db.url,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="client-secret-value",
+        OUTPUTS_SECRET_KEY=KEY,
     )
     try:
         yield s
@@ -129,3 +139,64 @@ async def test_tokens_never_appear_in_logs(oauth_slack: Slack, caplog: pytest.Lo
     assert "oauth.v2.access" in text  # slack-sdk did log its calls…
     for secret in (BOT_TOKEN, ROTATED, REFRESH, "xoxe-1-next", "client-secret-value"):
         assert secret not in text  # …without a token in them
+
+
+async def everything_stored(db: Database) -> bytes:
+    """All the database holds. SQLite: the file's bytes and its WAL's (after a checkpoint,
+    so both what was written and what was copied back), free pages included. PostgreSQL:
+    every row of every table, as text."""
+    if db.dialect == "sqlite":
+        # outside a transaction (ONE_STATEMENT: no BEGIN), where SQLite allows a checkpoint
+        async with db.engine.execution_options(**{ONE_STATEMENT: True}).connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        path = Path(async_url(db.url)[0].database or "")
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    async with db.engine.connect() as conn:
+        tables = (
+            await conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            )
+        ).scalars().all()
+        assert "slack_installations" in tables
+        rows = [
+            row
+            for table in tables
+            for row in (await conn.exec_driver_sql(f'SELECT t::text FROM "{table}" t')).scalars()
+        ]
+    return "\n".join(rows).encode()
+
+
+async def test_no_token_is_stored_in_plain_text_and_the_bot_still_works(oauth_slack: Slack) -> None:
+    """Issue 12, point 7: after an install and a token rotation, no token appears in plain
+    text anywhere in the database, and requests are authorised with the stored tokens."""
+    await install(oauth_slack, expires_in=60)  # inside bolt's rotation window
+    oauth_slack.fake.oauth = access(ROTATED, "xoxe-1-next", 43_200)
+    resp = await oauth_slack.command("help", user="W111")  # the rotated token is saved
+    assert resp.status == 200
+    assert {c.token for c in oauth_slack.fake.calls if c.method == "users.info"} == {ROTATED}
+    ts = await oauth_slack.server.poster.post(
+        Reply(Audience.CHANNEL, "C111", "Digest"),
+        ChannelKey(platform="slack", workspace_id="T111", channel_id="C111"),
+    )
+    assert ts and oauth_slack.fake.calls[-1].token == ROTATED
+
+    db = oauth_slack.app.db
+    async with db.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(bots.c.bot_token, bots.c.bot_refresh_token))).all()
+    assert stored and all(v.startswith(MARK) for row in stored for v in row)
+    everything = await everything_stored(db)
+    assert b"T111" in everything  # the installation is there…
+    for token in (BOT_TOKEN, ROTATED, REFRESH, "xoxe-1-next"):
+        assert token.encode() not in everything, token  # …its tokens are not
+
+
+async def test_with_the_key_lost_requests_are_answered_not_crashed(oauth_slack: Slack) -> None:
+    await install(oauth_slack)
+    store = oauth_slack.server.installations
+    assert isinstance(store, EncryptedInstallationStore)
+    store.cipher = TokenCipher(new_key())  # not the key the tokens were sealed with
+    resp = await oauth_slack.command("help", user="W111")
+    assert resp.status == 200  # bolt answers as for a workspace not installed
+    assert not [c for c in oauth_slack.fake.calls if c.method == "users.info"]

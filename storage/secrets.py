@@ -1,0 +1,103 @@
+"""Platform tokens encrypted at rest: Fernet keys from the environment, rotated with MultiFernet.
+
+`OUTPUTS_SECRET_KEY` holds one or more Fernet keys, comma-separated: the first encrypts,
+every one of them decrypts, so a new key can be put first while the old one still opens
+what was written with it (`outputs-bot secret rotate` then re-encrypts everything with the
+new one). An encrypted value is stored as `fernet:<token>`: the mark tells it from the
+plain text that older versions stored, which only the migration that encrypts it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+MARK = "fernet:"
+KEY_ENV = "OUTPUTS_SECRET_KEY"
+MAKE_A_KEY = (
+    "make one with `outputs-bot secret new` (or: python -c "
+    '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+)
+
+
+class SecretKeyError(Exception):
+    """A stored value cannot be opened: not encrypted, or with none of the keys given."""
+
+
+class MissingSecretKey(SecretKeyError):
+    """Tokens must be encrypted or decrypted and no key was given."""
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def parse_keys(text: str) -> list[Fernet]:
+    """`key1,key2,…` → their Fernets, first first. The message never echoes a key."""
+    parts = [p.strip() for p in text.split(",")]
+    if not any(parts):
+        raise ValueError(f"no key given; {MAKE_A_KEY}")
+    fernets = []
+    for n, part in enumerate(parts, 1):
+        try:
+            fernets.append(Fernet(part.encode()))
+        except (ValueError, TypeError):
+            which = f"key {n} of {len(parts)}" if len(parts) > 1 else "the key"
+            raise ValueError(
+                f"{which} is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
+            ) from None
+    return fernets
+
+
+def is_sealed(value: str | None) -> bool:
+    return value is not None and value.startswith(MARK)
+
+
+class TokenCipher:
+    """Encrypts tokens to marked strings and opens them again."""
+
+    def __init__(self, keys: str | Sequence[Fernet]) -> None:
+        fernets = parse_keys(keys) if isinstance(keys, str) else list(keys)
+        self._fernet = MultiFernet(fernets)
+        self.key_count = len(fernets)
+
+    def seal(self, value: str | None) -> str | None:
+        """The token encrypted with the first key; None stays None. A value already sealed
+        is left as it is (no Slack token begins with the mark), so sealing twice is harmless."""
+        if value is None or is_sealed(value):
+            return value
+        return MARK + self._fernet.encrypt(value.encode()).decode()
+
+    def open(self, value: str | None) -> str | None:
+        """The token a sealed value holds. Plain text is refused: after the migration every
+        stored token is sealed, so plain text means something wrote around the store."""
+        if value is None:
+            return None
+        if not is_sealed(value):
+            raise SecretKeyError("a stored token is not encrypted; run `outputs-bot secret rotate`")
+        try:
+            return self._fernet.decrypt(value.removeprefix(MARK).encode()).decode()
+        except InvalidToken:
+            raise SecretKeyError(
+                f"a stored token cannot be decrypted with {KEY_ENV}: the key that encrypted it "
+                "is not among the keys given (keep the old key after the new one until "
+                "`outputs-bot secret rotate` has run; a lost key means reinstalling the app)"
+            ) from None
+
+    def reseal(self, value: str | None, *, legacy: bool = False) -> str | None:
+        """Encrypted again with the first key. `legacy`: plain text (as stored before tokens
+        were encrypted) is sealed rather than refused; only the migrations pass it."""
+        if value is None:
+            return None
+        if not is_sealed(value):
+            if not legacy:
+                raise SecretKeyError("a stored token is not encrypted")
+            return self.seal(value)
+        try:
+            return MARK + self._fernet.rotate(value.removeprefix(MARK).encode()).decode()
+        except InvalidToken:
+            raise SecretKeyError(
+                f"a stored token cannot be decrypted with {KEY_ENV}: the key that encrypted it "
+                "is not among the keys given"
+            ) from None
