@@ -28,6 +28,10 @@ class ChannelInfo(BaseModel):
     name: str = ""
     is_private: bool = False
     creator_id: str | None = None
+    # False when the platform could not be asked (a failed lookup): `is_private` is then
+    # True (SPEC rule 12: not knowing means private), and what is stored is never changed
+    # by it; a new channel is stored as private until a lookup succeeds.
+    privacy_known: bool = True
 
 
 class WorkspaceSettings(BaseModel):

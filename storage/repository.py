@@ -123,7 +123,8 @@ class ChannelStore(Store):
             index_elements=["platform", "workspace_id", "channel_id"],
             set_={
                 "name": sa.case((new.name == "", ChannelRow.name), else_=new.name),
-                "is_private": new.is_private,
+                # a failed lookup (privacy not known) never changes what is stored
+                "is_private": new.is_private if info.privacy_known else ChannelRow.is_private,
                 "creator_id": sa.func.coalesce(new.creator_id, ChannelRow.creator_id),
             },
         )

@@ -37,8 +37,11 @@ def channel_key(workspace_id: str, channel_id: str) -> ChannelKey:
 
 
 def channel_info(workspace_id: str, channel_id: str, conversation: dict[str, Any] | None) -> ChannelInfo:
-    """A `conversations.info` channel object (or nothing known) as the engine's ChannelInfo."""
-    c = conversation or {}
+    """A `conversations.info` channel object as the engine's ChannelInfo; with nothing known
+    (the lookup failed), a channel treated as private whose stored facts stay as they are."""
+    if conversation is None:
+        return ChannelInfo(key=channel_key(workspace_id, channel_id), is_private=True, privacy_known=False)
+    c = conversation
     private = bool(c.get("is_private") or c.get("is_group") or c.get("is_im") or c.get("is_mpim"))
     return ChannelInfo(
         key=channel_key(workspace_id, channel_id),
