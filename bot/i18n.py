@@ -36,8 +36,9 @@ def N_(message: str) -> str:
 
 
 def normalize(lang: str | None) -> str:
-    """`fr-FR`, `fr_CA`, `FR` → `fr`; anything we don't ship → English."""
-    if not lang:
+    """`fr-FR`, `fr_CA`, `FR` → `fr`; anything we don't ship (or not a language code at
+    all, as a malformed payload may carry) → English."""
+    if not lang or not isinstance(lang, str):
         return DEFAULT
     base = lang.replace("-", "_").split("_", 1)[0].lower()
     return base if base in LANGUAGES else DEFAULT

@@ -27,7 +27,8 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 from slack_sdk.signature import SignatureVerifier
 
-MAX_DEPTH = 64  # Slack's deepest payloads (rich text inside a message inside an event) stay far below
+from adapters.payloads import TooDeep, clean
+
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 
@@ -103,7 +104,9 @@ class Event(Message):
     tab: Str = None
     event_ts: Str = None
     channel_type: Str = None
-    tokens: dict[str, list[StrictStr]] | None = None
+    # bolt reads these as event.get(key, {}).get(…)
+    tokens: dict[str, list[StrictStr]] = {}
+    function: dict[StrictStr, Any] = {}
 
 
 class EventCallback(_Part):
@@ -215,6 +218,14 @@ class Shortcut(Interaction):
     callback_id: StrictStr
 
 
+class Common(_Part):
+    """What any payload may hold and bolt reads as `payload.get(key, {}).get(…)`: when the
+    key is there, its value must be an object (null would fail the second get)."""
+
+    event: dict[StrictStr, Any] = {}
+    view: dict[StrictStr, Any] = {}
+
+
 _INTERACTIONS: dict[str, type[BaseModel]] = {
     "block_actions": BlockActions,
     "block_suggestion": BlockSuggestion,
@@ -263,28 +274,6 @@ def _json(text: str) -> dict[str, Any]:
     return data
 
 
-def clean(value: Any, depth: int = 0) -> Any:
-    """`value` with NUL characters dropped and lone surrogates replaced (no database stores
-    them: PostgreSQL refuses both); Refused(400) past `MAX_DEPTH` levels of nesting."""
-    if depth > MAX_DEPTH:
-        raise Refused(400, "malformed")
-    if isinstance(value, str):
-        return _text(value)
-    if isinstance(value, dict):
-        return {_text(str(k)): clean(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean(v, depth + 1) for v in value]
-    return value
-
-
-def _text(s: str) -> str:
-    if "\x00" in s:
-        s = s.replace("\x00", "")
-    if not s.isascii():
-        s = s.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
-    return s
-
-
 def check_shape(payload: dict[str, Any]) -> None:
     """Step 4: raises Refused(400) when a part bolt or a listener reads has the wrong type."""
     if "ssl_check" in payload:
@@ -298,6 +287,7 @@ def check_shape(payload: dict[str, Any]) -> None:
     else:
         raise Refused(400, "malformed")
     try:
+        Common.model_validate(payload)
         model.model_validate(payload)
     except ValidationError:
         raise Refused(400, "malformed") from None
@@ -305,6 +295,9 @@ def check_shape(payload: dict[str, Any]) -> None:
 
 def check(body: str | dict[str, Any], content_type: str = "application/json") -> dict[str, Any]:
     """Steps 3 and 4: the payload to hand bolt (cleaned), or Refused(400)."""
-    payload = clean(parse(body, content_type) if isinstance(body, str) else body)
+    try:
+        payload = clean(parse(body, content_type) if isinstance(body, str) else body)
+    except TooDeep:
+        raise Refused(400, "malformed") from None
     check_shape(payload)
     return payload

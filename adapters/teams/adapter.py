@@ -30,6 +30,8 @@ from botbuilder.schema import Activity
 from msrest.serialization import Model
 from urllib3.util.retry import Retry
 
+from adapters.payloads import clean
+from adapters.refusals import Refusals
 from adapters.teams import observed
 from bot.observe import Observer
 
@@ -105,32 +107,35 @@ class TeamsAdapter(CloudAdapter):
     observer: Observer | None = None  # metrics: connector errors and retries (adapters.teams.observed)
     # Seconds an invoke's work may take before it is answered "still working" (Teams waits 5).
     invoke_deadline: float = INVOKE_DEADLINE_SECONDS
+    refusals: Refusals = Refusals("teams")  # the server gives each adapter its own
 
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
         """POST /api/messages: authenticate, run the turn, answer with the invoke's body."""
         if request.content_type != "application/json":
-            return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
-        raw = await request.read()
-        if len(raw) > MAX_BODY_BYTES:
-            return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "activity too large")
+            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _error(HTTPStatus.BAD_REQUEST, "body is not JSON")
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "activity too large")
+        if len(raw) > MAX_BODY_BYTES:
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "activity too large")
+        try:
+            body = clean(json.loads(raw))
+        except (ValueError, UnicodeDecodeError, RecursionError):  # TooDeep is a ValueError
+            return self._refuse(HTTPStatus.BAD_REQUEST, "body is not JSON")
         if reason := problem(body):
-            return _error(HTTPStatus.BAD_REQUEST, reason)
+            return self._refuse(HTTPStatus.BAD_REQUEST, reason)
         observed.activity_seen(request, body)  # metrics kind, log context
         try:
             activity: Activity = Activity().deserialize(body)
         except Exception:  # msrest raises several kinds on odd shapes
-            return _error(HTTPStatus.BAD_REQUEST, "not an activity")
+            return self._refuse(HTTPStatus.BAD_REQUEST, "not an activity")
         activity.wire = body  # type: ignore[attr-defined]  # the JSON as sent: msrest drops fields
         header = request.headers.get("Authorization") or None
         try:
             auth = await self.bot_framework_authentication.authenticate_request(activity, header)  # type: ignore[arg-type]
-        except Exception as exc:  # PermissionError, jwt errors, unknown key ids: all mean "no"
-            log.info("teams: request refused: %s", type(exc).__name__)
-            return _error(HTTPStatus.UNAUTHORIZED, "unauthorized")
+        except Exception:  # PermissionError, jwt errors, unknown key ids: all mean "no"
+            return self._refuse(HTTPStatus.UNAUTHORIZED, "unauthorized")
         if self.connector_url:  # after authentication: the token vouches for the real one
             activity.service_url = self.connector_url
         try:
@@ -138,6 +143,11 @@ class TeamsAdapter(CloudAdapter):
         except NotKept:
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "not recorded: try again")
         return response(invoke)
+
+    def _refuse(self, status: HTTPStatus, message: str) -> web.Response:
+        """Counted and logged once a minute per kind (adapters.refusals), never a traceback."""
+        self.refusals.note(message, int(status))
+        return _error(status, message)
 
     def _create_turn_context(self, activity, claims_identity, oauth_scope, connector_client, *args):  # type: ignore[no-untyped-def]
         if connector_client is not None:

@@ -17,7 +17,7 @@ from bot.ports import ChannelInfo, MessageSnapshot
 
 PLATFORM = "teams"
 NO_TENANT = "default"  # the Emulator and some test tools send no tenant at all
-MAX_CHANNEL_ID = 64  # the width of channel_id in the engine's tables
+MAX_ID = 64  # the width of workspace, channel and user ids in the engine's tables
 
 _AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.I | re.S)
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.I)
@@ -42,7 +42,7 @@ def conversation_type(activity: dict[str, Any]) -> str:
 
 def tenant_id(activity: dict[str, Any]) -> str:
     channel_data = _dict(activity.get("channelData"))
-    return (
+    return fit(
         _str(_dict(channel_data.get("tenant")).get("id"))
         or _str(_dict(activity.get("conversation")).get("tenantId"))
         or NO_TENANT
@@ -54,15 +54,20 @@ def conversation_id(activity: dict[str, Any]) -> str:
     return _str(_dict(activity.get("conversation")).get("id")).split(";", 1)[0]
 
 
+def fit(raw: str) -> str:
+    """An id as the engine's tables keep it: as it is when it fits their 64 characters, else
+    a digest of itself (the same id gives the same digest, so it still names one thing)."""
+    if len(raw) <= MAX_ID:
+        return raw
+    return "~" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def channel_id(activity: dict[str, Any]) -> str:
     """The channel's key. Channel ids (`19:…@thread.tacv2`) are kept as they are; personal and
     meeting chat ids run past the 64 characters the tables keep for a channel, so those are
     replaced by a digest of themselves. Nothing is lost: posts go through the stored
     conversation reference, which holds the real id."""
-    raw = conversation_id(activity)
-    if len(raw) <= MAX_CHANNEL_ID:
-        return raw
-    return "~" + hashlib.sha1(raw.encode("utf-8")).hexdigest()
+    return fit(conversation_id(activity))
 
 
 def team_id(activity: dict[str, Any]) -> str | None:
@@ -89,7 +94,7 @@ def channel_info(activity: dict[str, Any]) -> ChannelInfo:
 def user_id(account: dict[str, Any]) -> str:
     """People are known by their Entra (AAD) object id: the id admins configure and the one
     message payloads carry. The Bot Framework id (`29:…`) is the fallback."""
-    return _str(account.get("aadObjectId")) or _str(account.get("id"))
+    return fit(_str(account.get("aadObjectId")) or _str(account.get("id")))
 
 
 def actor(activity: dict[str, Any], is_admin: bool = False) -> Actor:

@@ -53,7 +53,7 @@ def activity_kind(body: dict[str, Any]) -> str:
     kind = str(body.get("type") or "")
     if kind == "invoke":
         name = body.get("name")
-        return f"invoke:{name}" if name in INVOKES else "invoke"
+        return f"invoke:{name}" if isinstance(name, str) and name in INVOKES else "invoke"
     return kind if kind in TYPES else "other"
 
 

@@ -10,6 +10,7 @@ import sys
 from aiohttp import web
 from botframework.connector.auth import BotFrameworkAuthentication
 
+from adapters.refusals import Refusals
 from adapters.teams import faults, work
 from adapters.teams.adapter import TeamsAdapter, on_turn_error
 from adapters.teams.auth import authenticated, authentication
@@ -58,6 +59,7 @@ class TeamsServer:
         self.adapter = TeamsAdapter(auth or authentication(t))
         self.adapter.on_turn_error = on_turn_error
         self.adapter.connector_url = t.connector_base_url
+        self.adapter.refusals = Refusals("teams")
         self.adapter.observer = app.engine.services.observer
         self.refs = ConversationRefs(app.db)
         self.people = People()
