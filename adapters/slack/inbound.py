@@ -21,10 +21,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.payloads import TooDeep, clean
@@ -33,6 +42,10 @@ _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 
 Str = StrictStr | None
+# Slack's ids are short; the tables keep 64 characters of a workspace, channel or user id
+# and 128 of a message's ts: anything longer is not from Slack.
+Id = Annotated[StrictStr, StringConstraints(max_length=64)] | None
+Ts = Annotated[StrictStr, StringConstraints(max_length=128)] | None
 
 
 class Refused(Exception):
@@ -49,60 +62,60 @@ class _Part(BaseModel):
 
 
 class Team(_Part):
-    id: Str = None
-    enterprise_id: Str = None
+    id: Id = None
+    enterprise_id: Id = None
     domain: Str = None
 
 
 class User(_Part):
-    id: Str = None
-    team_id: Str = None
+    id: Id = None
+    team_id: Id = None
     name: Str = None
 
 
 class Channel(_Part):
-    id: Str = None
+    id: Id = None
     name: Str = None
 
 
 class Authorization(_Part):
-    enterprise_id: Str = None
-    team_id: Str = None
-    user_id: Str = None
+    enterprise_id: Id = None
+    team_id: Id = None
+    user_id: Id = None
     is_bot: StrictBool | None = None
     is_enterprise_install: StrictBool | None = None
 
 
 class Item(_Part):
     type: Str = None
-    channel: Str = None
-    ts: Str = None
+    channel: Id = None
+    ts: Ts = None
 
 
 class Message(_Part):
     type: Str = None
     subtype: Str = None
-    ts: Str = None
-    thread_ts: Str = None
-    user: Str = None
+    ts: Ts = None
+    thread_ts: Ts = None
+    user: Id = None
     bot_id: Str = None
     text: Str = None
-    team: Str = None
-    user_team: Str = None
+    team: Id = None
+    user_team: Id = None
     blocks: list[Any] | None = None
     files: list[Any] | None = None
 
 
 class Event(Message):
     type: StrictStr
-    channel: StrictStr | Channel | None = None
+    channel: Annotated[StrictStr, StringConstraints(max_length=64)] | Channel | None = None
     item: Item | None = None
     reaction: Str = None
     message: Message | None = None
     previous_message: Message | None = None
-    deleted_ts: Str = None
+    deleted_ts: Ts = None
     tab: Str = None
-    event_ts: Str = None
+    event_ts: Ts = None
     channel_type: Str = None
     # bolt reads these as event.get(key, {}).get(…)
     tokens: dict[str, list[StrictStr]] = {}
@@ -113,14 +126,38 @@ class EventCallback(_Part):
     type: Literal["event_callback"]
     event_id: StrictStr
     event: Event
-    team_id: Str = None
-    enterprise_id: Str = None
+    team_id: Id = None
+    enterprise_id: Id = None
     api_app_id: Str = None
     authorizations: list[Authorization] | None = None
     is_ext_shared_channel: StrictBool | None = None
     context_team_id: Str = None
     context_enterprise_id: Str = None
     event_time: StrictInt | None = None
+
+
+class AnyEvent(_Part):
+    type: StrictStr
+
+
+class OtherEventCallback(EventCallback):
+    """An event the bot does not handle: answered 200 and dropped, whatever its own fields."""
+
+    event: AnyEvent  # type: ignore[assignment]
+
+
+# The events the listeners read; the others are only acknowledged (adapters.slack.handlers).
+HANDLED = frozenset(
+    {
+        "reaction_added",
+        "reaction_removed",
+        "member_joined_channel",
+        "message",
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+)
 
 
 class UrlVerification(_Part):
@@ -135,10 +172,10 @@ class AppRateLimited(_Part):
 class Command(_Part):
     command: StrictStr
     text: StrictStr = ""
-    user_id: StrictStr
-    channel_id: StrictStr
-    team_id: Str = None
-    enterprise_id: Str = None
+    user_id: Annotated[StrictStr, StringConstraints(max_length=64)]
+    channel_id: Annotated[StrictStr, StringConstraints(max_length=64)]
+    team_id: Id = None
+    enterprise_id: Id = None
     channel_name: Str = None
     response_url: Str = None
     trigger_id: Str = None
@@ -280,6 +317,10 @@ def check_shape(payload: dict[str, Any]) -> None:
         return  # Slack checking the certificate: bolt answers it
     if "command" in payload:
         model: type[BaseModel] = Command
+    elif payload.get("type") == "event_callback":
+        event = payload.get("event")
+        handled = isinstance(event, dict) and event.get("type") in HANDLED
+        model = EventCallback if handled else OtherEventCallback
     elif payload.get("type") in _EVENTS:
         model = _EVENTS[payload["type"]]
     elif isinstance(payload.get("type"), str):

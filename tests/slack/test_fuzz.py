@@ -144,3 +144,17 @@ def test_deep_nesting_and_huge_bodies_are_refused_before_parsing(served: ServerT
     assert post(served.events_url, body, "application/json", signed(body)) == 400
     huge = json.dumps({**fixture("reaction_added"), "extra": "x" * (2 * 1024 * 1024)})
     assert post(served.events_url, huge, "application/json", signed(huge)) == 413
+
+
+def test_unknown_event_types_are_acknowledged_whatever_they_hold(served: ServerThread) -> None:
+    event = fixture("reaction_added")
+    event["event"] = {"type": "user_change", "user": {"id": "W111", "profile": {"x": [1, 2]}}}
+    body = json.dumps(event)
+    assert post(served.events_url, body, "application/json", signed(body)) == 200
+
+
+def test_ids_longer_than_slack_makes_them_are_refused(served: ServerThread) -> None:
+    event = fixture("reaction_added")
+    event["event"]["user"] = "W" * 500
+    body = json.dumps(event)
+    assert post(served.events_url, body, "application/json", signed(body)) == 400

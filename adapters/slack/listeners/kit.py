@@ -27,6 +27,7 @@ from bot.inbox import Classify, InboxUnavailable
 from bot.ports import ChannelInfo
 
 log = logging.getLogger(__name__)
+METADATA_VALUE_MAX = 64
 AT_ONCE_DEADLINE = 2.5  # seconds: work done before the ack must leave room inside Slack's 3
 
 
@@ -130,7 +131,10 @@ def metadata(view: dict[str, Any]) -> dict[str, str]:
         data = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    # ours hold a channel id, a ts or a deliverable id: anything longer was not written by us
+    return {str(k): str(v) for k, v in data.items() if len(str(v)) <= METADATA_VALUE_MAX}
 
 
 def user_of(body: dict[str, Any]) -> str:
