@@ -39,6 +39,7 @@ _TWIN = sa.select(*_COLUMNS).where(
 def _tagging(deliverable_id: int | None, user_id: str, via: str, emoji: str) -> dict[str, Any]:
     return {"deliverable_id": deliverable_id, "user_id": user_id, "via": str(via), "emoji": emoji}
 
+MAX_ID = 2**63 - 1  # the largest id either database stores (a 64-bit integer)
 _BY_ID = sa.select(DeliverableRow).where(DeliverableRow.id == sa.bindparam("id"))
 
 
@@ -98,6 +99,8 @@ class DeliverableStore(Store):
             return d, created
 
     async def get_deliverable(self, deliverable_id: int) -> Deliverable | None:
+        if not 0 < deliverable_id <= MAX_ID:  # no row has it, and the drivers refuse to send it
+            return None
         rows = await self.db.read_rows(_BY_ID, {"id": deliverable_id})
         return to_deliverable(rows[0]) if rows else None
 

@@ -46,6 +46,7 @@ def _match_postgresql(words: str) -> tuple[Any, Any, Any]:
 class SearchStore(Store):
     async def search(self, platform: str, workspace_id: str, words: str, limit: int = 20) -> list[SearchHit]:
         """Ranked full-text search within one workspace (withdrawn/deleted excluded)."""
+        words = words.replace("\x00", " ")  # no stored text holds one, and FTS5 stops at it
         if not words.split():
             return []
         if self.db.dialect == "postgresql":
