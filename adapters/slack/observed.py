@@ -21,6 +21,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from adapters.metrics import Metrics
+from adapters.slack.inbound import HANDLED
 from bot import logs
 from bot.observe import Observer
 
@@ -43,20 +44,7 @@ KINDS = frozenset(
         "app_rate_limited",
     }
 )
-EVENTS = frozenset(
-    {
-        "reaction_added",
-        "reaction_removed",
-        "member_joined_channel",
-        "message",
-        "app_home_opened",
-        "app_uninstalled",
-        "tokens_revoked",
-        "app_mention",
-        "channel_rename",
-        "channel_archive",
-    }
-)
+EVENTS = HANDLED | {"app_mention", "channel_rename", "channel_archive"}
 
 
 def request_kind(body: dict[str, Any]) -> str:

@@ -72,6 +72,26 @@ def rate_limited(exc: Exception) -> RateLimited | None:
     return RateLimited(max(0.0, wait), "Teams connector 429")
 
 
+
+Logic = Callable[[TurnContext], Awaitable[None]]
+
+
+async def reraised(run: Callable[[Logic], Awaitable[Any]], logic: Logic) -> None:
+    """Run `logic` in a turn the adapter makes (`run` hands it the turn's callback) and raise
+    what it raised: the adapter's turn error handler would only log it, and a caller (the
+    inbox, the scheduler) must see it to retry or report."""
+    failures: list[BaseException] = []
+
+    async def guarded(turn: TurnContext) -> None:
+        try:
+            await logic(turn)
+        except Exception as exc:
+            failures.append(exc)
+
+    await run(guarded)
+    if failures:
+        raise failures[0]
+
 class People:
     """Names and Bot Framework ids of the people the bot has seen, by Entra object id:
     mentions are shown by name, and a private chat is opened with the id Teams knows."""
@@ -309,17 +329,9 @@ class Delivery:
             )
         reference = ConversationReference().deserialize(stored.reference)
         reference.service_url = getattr(self.adapter, "connector_url", "") or stored.service_url
-        failures: list[BaseException] = []
-
-        async def guarded(turn: TurnContext) -> None:
-            try:
-                await logic(turn)
-            except Exception as exc:
-                failures.append(exc)
-
-        await self.adapter.continue_conversation(reference, guarded, self.app_id)
-        if failures:
-            raise failures[0]
+        await reraised(
+            lambda guarded: self.adapter.continue_conversation(reference, guarded, self.app_id), logic
+        )
 
     async def post(self, reply: Reply, channel: ChannelKey) -> str:
         """Post proactively (the scheduler's Poster); return the first message's id."""

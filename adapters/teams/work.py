@@ -33,7 +33,7 @@ from botbuilder.schema import Activity
 from adapters.teams import cards, convert, intake
 from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.bot import PREFIX, OutputsBot, after_answer
-from adapters.teams.delivery import card_activity, text_activities
+from adapters.teams.delivery import card_activity, reraised, text_activities
 from bot.i18n import Translator, translator
 from bot.inbox import Handler, Item
 
@@ -58,18 +58,11 @@ class Turns:
         activity.wire = wire  # type: ignore[attr-defined]  # as in the request (adapter.handle)
         if self.adapter.connector_url:
             activity.service_url = self.adapter.connector_url
-        failures: list[BaseException] = []
-
-        async def guarded(turn: TurnContext) -> None:
-            try:
-                await logic(turn)
-            except Exception as exc:
-                failures.append(exc)
-
         claims = self.adapter.create_claims_identity(self.app_id)
-        await self.adapter.process_proactive(claims, activity, None, guarded)  # type: ignore[arg-type]
-        if failures:
-            raise failures[0]
+        await reraised(
+            lambda guarded: self.adapter.process_proactive(claims, activity, None, guarded),  # type: ignore[arg-type]
+            logic,
+        )
 
 
 @dataclass(frozen=True)
