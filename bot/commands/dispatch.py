@@ -161,7 +161,9 @@ def nearest(words: list[str]) -> Command | None:
 
 
 async def run_command(ctx: Ctx, text: str) -> None:
-    text = text.strip()
+    # No database stores a NUL, and a lone surrogate cannot even be encoded: whatever the
+    # surface (the console reads raw lines), the command is read as the text it can be.
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()
     if len(text) > MAX_COMMAND:
         ctx.say(ctx.t("That command is too long ({count} characters).", count=ctx.t.number(len(text))))
         return
