@@ -24,6 +24,7 @@ from storage.database import BUSY_MS, Database
 from storage.models import InboxRow
 
 IDENTITY_MAX = 128
+ORDER_KEY_MAX = 255
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 ERROR_MAX = 500
 BATCH_MAX = 500  # entries per INSERT: the rest go in the next write
@@ -54,11 +55,16 @@ _CANDIDATE = _T.alias("candidate")
 _WAITING = (PENDING, RUNNING)
 
 
-def _identity(entry: Entry) -> str:
-    key = entry.identity
-    if len(key) <= IDENTITY_MAX:
+def _fit(platform: str, key: str, width: int) -> str:
+    """`key` as its column keeps it: as it is when it fits, else a digest of itself (one key,
+    one digest: identities and ordering keys still name one thing)."""
+    if len(key) <= width:
         return key
-    return f"{entry.platform}:sha256:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+    return f"{platform}:sha256:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def _identity(entry: Entry) -> str:
+    return _fit(entry.platform, entry.identity, IDENTITY_MAX)
 
 
 # The entries not finished, spelled as the partial indexes' WHERE (models.InboxRow): SQLite
@@ -155,7 +161,9 @@ class SqlInbox(Store):
                 "identity": _identity(entry),
                 "platform": entry.platform,
                 "kind": entry.kind,
-                "order_key": entry.order_key,
+                "order_key": None
+                if entry.order_key is None
+                else _fit(entry.platform, entry.order_key, ORDER_KEY_MAX),
                 "payload": entry.payload,
                 "status": PENDING,
                 "attempts": 0,

@@ -140,7 +140,7 @@ def edited(event: dict[str, Any]) -> EditFacts | None:
     previous message's)."""
     message = event.get("message")
     channel = event.get("channel")
-    if not isinstance(message, dict) or not channel:
+    if not isinstance(message, dict) or not isinstance(channel, str) or not channel:
         return None
     previous = event.get("previous_message") or {}
     ts = message.get("ts") or previous.get("ts")
@@ -153,7 +153,7 @@ def deleted(event: dict[str, Any]) -> tuple[str, str] | None:
     """`message_deleted`: (channel, deleted message ts)."""
     channel = event.get("channel")
     ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-    return (str(channel), str(ts)) if channel and ts else None
+    return (channel, str(ts)) if isinstance(channel, str) and channel and ts else None
 
 
 def joined(event: dict[str, Any]) -> tuple[str, str] | None:

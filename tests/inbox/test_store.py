@@ -208,3 +208,12 @@ async def test_replicas_claiming_side_by_side_keep_each_key_in_order(db: Databas
     for key, ids in finished.items():
         assert ids == sorted(ids) and len(ids) == 10, key
     assert await statuses(db) == {"done": 200}
+
+
+async def test_an_ordering_key_too_long_for_its_column_still_orders(db: Database) -> None:
+    inbox = SqlInbox(db)
+    key = "slack:T1:" + "C" * 400
+    assert await inbox.put(Entry("slack", "k", "one", {}, key), T0)
+    assert await inbox.put(Entry("slack", "k", "two", {}, key), T0)
+    [first] = await inbox.claim("a", 5, T0, LEASE)  # the second waits behind the first
+    assert first.id == 1

@@ -143,3 +143,17 @@ async def test_export_sends_the_file_privately(slack: Slack) -> None:
     [done] = slack.fake.called("files.completeUploadExternal")
     assert done["channel_id"] == "DWADMIN"
     assert slack.fake.uploads and slack.fake.uploads[0].startswith(b"id,")
+
+
+async def test_app_home_is_in_the_language_the_person_chose_over_their_slack_locale(slack: Slack) -> None:
+    await declare(slack, 'type add idea "Idea" emoji=bulb')
+    home = fixture("app_home_opened")
+    user = home["event"]["user"]
+    slack.fake.users[user] = {"id": user, "name": "ann", "locale": "en-US"}
+    assert (await slack.command("language me fr", user=user)).status == 200
+    slack.fake.calls.clear()
+    assert (await slack.event(home)).status == 200
+    await slack.settle()
+    [published] = slack.fake.called("views.publish")
+    text = json.dumps(published["view"], ensure_ascii=False)
+    assert "Brouillons à compléter" in text and "Drafts to complete" not in text

@@ -153,7 +153,7 @@ class ChannelEvents:
         user_id = str((body.get("event") or {}).get("user") or "")
         client: AsyncWebClient = context.client
         workspace = convert.workspace_of(body)
-        actor = await self.kit.directory.actor(client, workspace, user_id)
+        actor = await self.kit.person(client, workspace, user_id)
         view = await home_view(self.kit.engine.services, translator(actor.locale), workspace, user_id)
         await client.views_publish(user_id=user_id, view=view)
 

@@ -31,7 +31,7 @@ class DraftForms:
         workspace = convert.workspace_of(body)
         client: AsyncWebClient = context.client
         user_id = user_of(body)
-        actor = await self.kit.directory.actor(client, workspace, user_id)
+        actor = await self.kit.person(client, workspace, user_id)
         t = translator(actor.locale)
         repo = self.kit.repo
         d = await repo.get_deliverable(int(value)) if value.isdigit() else None
@@ -69,7 +69,7 @@ class DraftForms:
         d = await self.kit.repo.get_deliverable(int(value))
         if d is None or d.channel.workspace_id != workspace:
             return
-        actor = await self.kit.directory.actor(client, workspace, user_id)
+        actor = await self.kit.person(client, workspace, user_id)
         outbox = Outbox(
             client, workspace=workspace, channel_id=d.channel.channel_id, user_id=user_id, lang=actor.locale
         )

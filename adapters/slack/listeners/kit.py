@@ -4,6 +4,7 @@ the ways back to the person (response_url, the outbox, a note when the engine fa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable
@@ -100,9 +101,16 @@ class Kit:
     ) -> tuple[ChannelInfo, Actor]:
         channel, actor = await asyncio.gather(
             self.directory.channel(client, workspace, channel_id),
-            self.directory.actor(client, workspace, user_id),
+            self.person(client, workspace, user_id),
         )
         return channel, actor
+
+    async def person(self, client: AsyncWebClient, workspace: str, user_id: str) -> Actor:
+        """Who `user_id` is, with the language to answer them in: the one they chose
+        (`language me`), else their Slack locale (bot.languages decides, and stores it)."""
+        actor = await self.directory.actor(client, workspace, user_id)
+        lang = await self.engine.services.languages.reader(convert.channel_key(workspace, ""), actor)
+        return dataclasses.replace(actor, locale=lang)
 
     async def run(
         self, event: Event, gateway: SlackGateway, outbox: Outbox, charter: Charter | None | Unread = UNREAD

@@ -78,7 +78,7 @@ class RecordShortcut:
         if charter is None or charter.type(chosen) is None:
             return
         client: AsyncWebClient = context.client
-        actor = await self.kit.directory.actor(client, workspace, user_of(body))
+        actor = await self.kit.person(client, workspace, user_of(body))
         excerpt = next(
             (
                 e.get("text", "")
