@@ -236,22 +236,27 @@ class Load:
         return list(await asyncio.gather(*tasks))
 
 
+def command_form(api_url: str, text: str, respond_key: str, trigger_id: str) -> str:
+    """A slash command's form body, as Slack posts it, from the bench's owner in its channel."""
+    form = {
+        "token": "verification_token",
+        "team_id": "T111",
+        "team_domain": "bench",
+        "channel_id": CHANNEL,
+        "channel_name": "bench",
+        "user_id": "UOWNER",
+        "user_name": "owner",
+        "command": "/outputs",
+        "text": text,
+        "response_url": f"{api_url}/respond/{respond_key}",
+        "trigger_id": trigger_id,
+    }
+    return urlencode(form)
+
+
 def command_body(api_url: str) -> Any:
     def make(n: int) -> tuple[str, str]:
-        form = {
-            "token": "verification_token",
-            "team_id": "T111",
-            "team_domain": "bench",
-            "channel_id": CHANNEL,
-            "channel_name": "bench",
-            "user_id": "UOWNER",
-            "user_name": "owner",
-            "command": "/outputs",
-            "text": "help",
-            "response_url": f"{api_url}/respond/bench",
-            "trigger_id": f"{n}.1.x",
-        }
-        return urlencode(form), "application/x-www-form-urlencoded"
+        return command_form(api_url, "help", "bench", f"{n}.1.x"), "application/x-www-form-urlencoded"
 
     return make
 

@@ -42,11 +42,19 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
-from bench.ack_path import CHANNEL, HOST, SECRET, TOKEN, _fake_slack, _sign, _spawn, reaction_body
+from bench.ack_path import (
+    HOST,
+    SECRET,
+    TOKEN,
+    _fake_slack,
+    _sign,
+    _spawn,
+    command_form,
+    reaction_body,
+)
 
 VENV_BIN = Path(sys.executable).parent
 RSS_GOAL_MB = 150.0
@@ -195,21 +203,8 @@ class Run:
 
 
 async def declare_charter(base: str, api_url: str, counts: Counts) -> None:
-    body = urlencode(
-        {
-            "token": "verification_token",
-            "team_id": "T111",
-            "team_domain": "bench",
-            "channel_id": CHANNEL,
-            "channel_name": "bench",
-            "user_id": "UOWNER",
-            "user_name": "owner",
-            "command": "/outputs",
-            "text": 'type add solution "Problem solved" emoji=white_check_mark',
-            "response_url": f"{api_url}/respond/setup",
-            "trigger_id": "0.0.x",
-        }
-    )
+    charter = 'type add solution "Problem solved" emoji=white_check_mark'
+    body = command_form(api_url, charter, "setup", "0.0.x")
     headers = {"Content-Type": "application/x-www-form-urlencoded", **_sign(body)}
     async with (
         aiohttp.ClientSession() as session,

@@ -186,13 +186,7 @@ async def language(ctx: Ctx, args: Args) -> None:
         return
     lang = (args.word(0) or "").lower()
     if lang not in LANGUAGES or len(args.words) != 1:
-        ctx.say(
-            ctx.t(
-                "Unknown language `{lang}`. Available: {languages}.",
-                lang=escape(lang),
-                languages=", ".join(LANGUAGES),
-            )
-        )
+        unknown_language(ctx, lang)
         return
     if await save(ctx, {"language": lang}, f"language {lang}"):
         ctx.say(
@@ -220,17 +214,20 @@ async def rollup(ctx: Ctx, args: Args) -> None:
         ctx.say(ctx.t("The workspace roll-up is off."))
 
 
+def unknown_language(ctx: Ctx, lang: str) -> None:
+    text = ctx.t(
+        "Unknown language `{lang}`. Available: {languages}.",
+        lang=escape(lang),
+        languages=", ".join(LANGUAGES),
+    )
+    ctx.say(text)
+
+
 async def language_me(ctx: Ctx, args: Args) -> None:
     """`language me fr`: what the bot writes to this person, wherever, from now on."""
     lang = (args.word(1) or "").lower()
     if lang not in LANGUAGES or len(args.words) != 2:
-        ctx.say(
-            ctx.t(
-                "Unknown language `{lang}`. Available: {languages}.",
-                lang=escape(lang),
-                languages=", ".join(LANGUAGES),
-            )
-        )
+        unknown_language(ctx, lang)
         return
     await ctx.services.languages.choose(ctx.key, ctx.actor.user_id, lang)
     ctx.actor = replace(ctx.actor, locale=lang)
