@@ -37,6 +37,9 @@ def engine_settings(settings: Settings, prefix: str = "/outputs") -> EngineSetti
     )
 
 
+POOL_BESIDE_WORKERS = 4
+
+
 def inbox_policy(settings: Settings) -> InboxPolicy:
     s = settings.inbox
     return InboxPolicy(
@@ -66,7 +69,9 @@ async def build(
     settings: Settings, clock: Clock | None = None, *, url: str | None = None, check_schema: bool = True
 ) -> App:
     """Open the database (refusing one that is behind) and build the engine on it."""
-    db = Database(url or settings.database.url)
+    # The workers each hold at most one connection at a time; beside them the claimer, the
+    # requests being kept, the scheduler and the health check need one each.
+    db = Database(url or settings.database.url, pool_size=settings.inbox.workers + POOL_BESIDE_WORKERS)
     if check_schema:
         try:
             await ensure_current(db)

@@ -184,7 +184,7 @@ class SchedulerSettings(_Section):
 
 
 class InboxSettings(_Section):
-    workers: int = Field(default=4, ge=1, le=64)
+    workers: int = Field(default=8, ge=1, le=64)
     retry_horizon_seconds: int = Field(default=3600, ge=1)
     lease_seconds: int = Field(default=120, ge=5)
     keep_done_days: float = Field(default=7.0, ge=0)

@@ -23,7 +23,7 @@ import contextvars
 import logging
 import random
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -100,12 +100,12 @@ class InboxStore(Protocol):
         ...
 
     async def claim(
-        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: int | None = None
+        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: Sequence[int] = ()
     ) -> list[Item]:
-        """Take up to `limit` entries, oldest first, that are due (pending and not before
-        their next try, or running with a lapsed lease) and have no older entry of the same
-        ordering key pending or running. Safe with any number of replicas claiming at once.
-        `finished`: an entry of `owner`'s to mark done first, in the same transaction."""
+        """Take up to `limit` entries (none when 0), oldest first, that are due (pending and
+        not before their next try, or running with a lapsed lease) and have no older entry of
+        the same ordering key pending or running. Safe with any number of replicas claiming at
+        once. `finished`: entries of `owner`'s to mark done first, in the same transaction."""
         ...
 
     async def finish(self, item_id: int, owner: str, at: datetime) -> None: ...
@@ -145,7 +145,7 @@ def first_reason(*classifiers: Classify) -> Classify:
 
 @dataclass(frozen=True)
 class InboxPolicy:
-    workers: int = 4
+    workers: int = 8
     horizon: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
     keep_done: timedelta = timedelta(days=7)
@@ -163,18 +163,18 @@ def backoff(attempts: int, policy: InboxPolicy) -> float:
 
 
 class Doorbell:
-    """Wakes idle workers: one per entry kept, not all of them for each (every worker woken
-    would try a claim, and all but one would find nothing). `rung` counts the rings, so a
-    worker that looked and found nothing just before a ring does not sleep through it."""
+    """Wakes the claimers waiting on this inbox (one per `Workers`): an entry was kept, or a
+    place came free. `rung` counts the rings, so a claimer that looked and found nothing
+    just before a ring does not sleep through it; rings while it is busy are one wake-up."""
 
     def __init__(self) -> None:
         self.rung = 0
         self._sleepers: list[asyncio.Future[None]] = []
 
-    def ring(self, times: int = 1) -> None:
+    def ring(self) -> None:
         self.rung += 1
-        for _ in range(min(times, len(self._sleepers))):
-            sleeper = self._sleepers.pop(0)
+        sleepers, self._sleepers = self._sleepers, []
+        for sleeper in sleepers:
             if not sleeper.done():
                 sleeper.set_result(None)
 
@@ -195,7 +195,7 @@ class Doorbell:
 
 
 class Inbox:
-    """What adapters call: `accept` before answering. A worker is woken at once."""
+    """What adapters call: `accept` before answering. The claimer is woken at once."""
 
     def __init__(self, store: InboxStore, clock: Clock, policy: InboxPolicy) -> None:
         self.store = store
@@ -228,13 +228,23 @@ class Inbox:
 
 @dataclass
 class Workers:
-    """A fixed pool of workers draining the inbox (never more than the connection pool)."""
+    """Works up to `policy.workers` entries at once (never more than the connection pool).
+
+    One claimer takes as many due entries as there are free places, in one statement, and
+    starts a task for each; the entries that were done are marked so in that same
+    statement's transaction. A claim is a write, and on SQLite writes take turns: one claim
+    for several entries, rather than one per entry, leaves the turns to the captures and to
+    the requests being kept. The claimer wakes when an entry is kept (the doorbell), when a
+    task ends (a place is free, a done entry is to be marked), or every `policy.poll`
+    seconds for what other replicas kept."""
 
     inbox: Inbox
     handlers: Mapping[str, Handler]
     classify: Classify
     owner: str = field(default_factory=lambda: secrets.token_hex(6))
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _claimer: asyncio.Task[None] | None = None
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
+    _done: list[int] = field(default_factory=list)  # worked, to be marked so with the next claim
     _stopping: bool = False
     _last_prune: datetime | None = None
 
@@ -244,21 +254,22 @@ class Workers:
 
     def start(self) -> None:
         self._stopping = False
-        for n in range(self.policy.workers):
-            self._tasks.append(asyncio.get_running_loop().create_task(self._loop(), name=f"inbox-{n}"))
+        self._claimer = asyncio.get_running_loop().create_task(self._claim_loop(), name="inbox-claimer")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Let the entries being worked finish (within `grace`); the rest stay pending for
         the next start, here or on another replica."""
         self._stopping = True
-        self.inbox.bell.ring(len(self._tasks))
-        if not self._tasks:
-            return
-        _, slow = await asyncio.wait(self._tasks, timeout=grace)
-        for task in slow:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        self.inbox.bell.ring()
+        claimer, self._claimer = self._claimer, None
+        if claimer is not None:
+            await asyncio.gather(claimer, return_exceptions=True)
+        if self._running:
+            _, slow = await asyncio.wait(set(self._running), timeout=grace)
+            for task in slow:
+                task.cancel()
+            await asyncio.gather(*slow, return_exceptions=True)
+        await self._finish_done()
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing is pending or running (tests, benchmarks)."""
@@ -267,49 +278,75 @@ class Workers:
                 stats = await self.inbox.store.stats()
                 if not stats.pending and not stats.running:
                     return
-                self.inbox.bell.ring(len(self._tasks))
+                self.inbox.bell.ring()
                 await asyncio.sleep(0.02)
 
-    async def _loop(self) -> None:
+    async def _claim_loop(self) -> None:
         pause = 0.0
-        done: int | None = None  # worked, and marked so in the same transaction as the next claim
         while not self._stopping:
             seen = self.inbox.bell.rung
-            try:
-                items = await self._claim(done)
-                done, pause = None, 0.0
-                if items and await self._run(items[0]):
-                    done = items[0].id
-            except Exception as exc:  # the database itself is away: wait, then look again
-                pause = min(STORE_RETRY_CAP, max(0.5, pause * 2))
-                log.warning("inbox: the store failed (%s); trying again in %.1f s", type(exc).__name__, pause)
-                await asyncio.sleep(pause)
-                continue
-            if not items and not await self.inbox.bell.wait(seen, self.policy.poll):
+            free = self.policy.workers - len(self._running)
+            if free > 0 or self._done:
+                try:
+                    items = await self._claim(max(free, 0))
+                    pause = 0.0
+                except Exception as exc:  # the database itself is away: wait, then look again
+                    pause = min(STORE_RETRY_CAP, max(0.5, pause * 2))
+                    log.warning(
+                        "inbox: the store failed (%s); trying again in %.1f s", type(exc).__name__, pause
+                    )
+                    await asyncio.sleep(pause)
+                    continue
+                for item in items:
+                    self._start(item)
+                if items and len(items) == free:
+                    continue  # there may be more due: look again as soon as a place is free
+            if not await self.inbox.bell.wait(seen, self.policy.poll) and not self._running:
                 await self._prune()
-        if done is not None:
-            try:
-                await self.inbox.store.finish(done, self.owner, self.inbox.clock.now())
-            except Exception as exc:  # its lease runs out, and it is done again: capture is idempotent
-                log.warning("inbox: could not mark entry %d done: %s", done, type(exc).__name__)
 
-    async def _claim(self, done: int | None) -> list[Item]:
+    async def _claim(self, limit: int) -> list[Item]:
+        done, self._done = self._done, []
+        try:
+            now = self.inbox.clock.now()
+            return await self.inbox.store.claim(self.owner, limit, now, self.policy.lease, finished=done)
+        except BaseException:
+            self._done[:0] = done  # marked with the next claim that gets through
+            raise
+
+    def _start(self, item: Item) -> None:
+        # each entry in a context of its own: its log ids do not leak into the next one
+        task = asyncio.get_running_loop().create_task(
+            self._work_and_keep(item), context=contextvars.Context()
+        )
+        self._running.add(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.inbox.bell.ring()  # a place is free, and maybe an entry to mark done
+
+    async def _work_and_keep(self, item: Item) -> None:
+        if await self._work(item):
+            self._done.append(item.id)
+
+    async def _finish_done(self) -> None:
+        done, self._done = self._done, []
         now = self.inbox.clock.now()
-        return await self.inbox.store.claim(self.owner, 1, now, self.policy.lease, finished=done)
+        for item_id in done:
+            try:
+                await self.inbox.store.finish(item_id, self.owner, now)
+            except Exception as exc:  # its lease runs out, and it is done again: capture is idempotent
+                log.warning("inbox: could not mark entry %d done: %s", item_id, type(exc).__name__)
 
     async def run_once(self) -> bool:
         """Claim one entry and work it to the end; False when none was due."""
-        items = await self._claim(None)
+        now = self.inbox.clock.now()
+        items = await self.inbox.store.claim(self.owner, 1, now, self.policy.lease)
         for item in items:
-            if await self._run(item):
+            task = asyncio.get_running_loop().create_task(self._work(item), context=contextvars.Context())
+            if await task:
                 await self.inbox.store.finish(item.id, self.owner, self.inbox.clock.now())
         return bool(items)
-
-    async def _run(self, item: Item) -> bool:
-        """Work `item` in a context of its own (its log ids do not leak into the next one);
-        True when it is done, False when it was retried or failed."""
-        task = asyncio.get_running_loop().create_task(self._work(item), context=contextvars.Context())
-        return await task
 
     async def _work(self, item: Item) -> bool:
         logs.bind(**item.payload.get(LOG_CONTEXT, {}))

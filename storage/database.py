@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import migrations
+from storage.write_turn import WriteTurn
 
 DEFAULT_URL = "sqlite+aiosqlite:///outputs.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -119,7 +120,7 @@ class Database:
             self._one_statement = self._autocommit_reader
         self._level = engine_options.get("isolation_level")
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._writers: tuple[asyncio.AbstractEventLoop, WriteTurn] | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -128,26 +129,25 @@ class Database:
             yield s
 
     @asynccontextmanager
-    async def write(self, engine: AsyncEngine | None = None) -> AsyncIterator[AsyncConnection]:
+    async def write(
+        self, engine: AsyncEngine | None = None, *, first: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
         """A Core connection in a transaction that may write, committed on leaving; `engine`:
-        this one's with other execution options (`BUSY_MS`)."""
-        async with self._turn(), (engine or self.engine).begin() as conn:
+        this one's with other execution options (`BUSY_MS`); `first`: on SQLite, ahead of the
+        other writers of this process waiting for their turn (`storage.write_turn`)."""
+        async with self._turn(first), (engine or self.engine).begin() as conn:
             yield conn
 
     @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        """On SQLite, this process's write transactions queue here, one at a time. SQLite
-        lets one writer in; the others wait in its busy handler, which polls with sleeps of
-        up to 100 ms, so a dozen concurrent writers spend most of their time asleep while
-        the lock is free (seen: 86 captures/s instead of several hundred). Queued here they
-        take turns at once; busy_timeout still arbitrates between processes."""
+    async def _turn(self, first: bool = False) -> AsyncIterator[None]:
+        """On SQLite, this process's write transactions take turns (`storage.write_turn`)."""
         if self.dialect != "sqlite":
             yield
             return
         loop = asyncio.get_running_loop()
-        if self._writers is None or self._writers[0] is not loop:  # a lock serves one loop
-            self._writers = (loop, asyncio.Lock())
-        async with self._writers[1]:
+        if self._writers is None or self._writers[0] is not loop:  # a turn serves one loop
+            self._writers = (loop, WriteTurn())
+        async with self._writers[1](first):
             yield
 
     @asynccontextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,6 +74,7 @@ WAITING_SQL = "status IN ('pending', 'running')"
 _WAITING_NOW = sa.text(f"inbox.{WAITING_SQL}")
 _WAITING_OLDER = sa.text(f"older.{WAITING_SQL}")
 _WAITING_CANDIDATE = sa.text(f"candidate.{WAITING_SQL}")
+_FAILED_NOW = sa.text("inbox.status = 'failed'")  # as the index of the failed entries has it
 # Due entries looked at per claim: an entry behind this many others that are all held back
 # by older entries of their keys waits for the next claim.
 CANDIDATES = 500
@@ -128,6 +130,11 @@ def _claim_statement(limit: int) -> sa.Update:
 
 _MINE = sa.and_(_T.c.id == sa.bindparam("item_id"), _T.c.owner == sa.bindparam("me"))
 _FINISH = sa.update(_T).where(_MINE).values(status=DONE, finished_at=sa.bindparam("at"), lease_until=None)
+_FINISH_MANY = (
+    sa.update(_T)
+    .where(_T.c.id.in_(sa.bindparam("item_ids", expanding=True)), _T.c.owner == sa.bindparam("me"))
+    .values(status=DONE, finished_at=sa.bindparam("at"), lease_until=None)
+)
 
 
 class SqlInbox(Store):
@@ -187,7 +194,7 @@ class SqlInbox(Store):
         while self._batch:
             batch, self._batch = self._batch[:BATCH_MAX], self._batch[BATCH_MAX:]
             try:
-                async with self.db.write(self._accept) as conn:
+                async with self.db.write(self._accept, first=True) as conn:
                     # the write lock is held (SQLite) or the transaction open: from here on
                     # every entry still wanted is written, and its caller waits for the end
                     batch = [slot for slot in batch if not slot.given_up]
@@ -206,14 +213,18 @@ class SqlInbox(Store):
                 inserted.discard(identity)
 
     async def claim(
-        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: int | None = None
+        self, owner: str, limit: int, at: datetime, lease: timedelta, *, finished: Sequence[int] = ()
     ) -> list[Item]:
+        if limit <= 0 and not finished:
+            return []
         statement = self._claims.get(limit)
         if statement is None:
             statement = self._claims[limit] = _claim_statement(limit)
         async with self.db.write() as conn:
-            if finished is not None:  # the last one's end and the next one's start: one transaction
-                await conn.execute(_FINISH, {"item_id": finished, "me": owner, "at": at})
+            if finished:  # the last ones' end and the next ones' start: one transaction
+                await conn.execute(_FINISH_MANY, {"item_ids": list(finished), "me": owner, "at": at})
+            if limit <= 0:
+                return []
             rows = (await conn.execute(statement, {"at": at, "owner": owner, "until": at + lease})).all()
         return sorted(
             (
@@ -252,11 +263,13 @@ class SqlInbox(Store):
     async def stats(self) -> InboxStats:
         counts = {PENDING: 0, RUNNING: 0, FAILED: 0}
         oldest: datetime | None = None
-        # finished entries are most of the table and nobody watches their count: not read
-        statement = (
+        # Finished entries are most of the table and nobody watches their count: each part
+        # reads one partial index (models.InboxRow), never the finished entries.
+        statement = sa.union_all(
             sa.select(_T.c.status, sa.func.count(), sa.func.min(_T.c.received_at))
-            .where(_T.c.status.in_(tuple(counts)))
-            .group_by(_T.c.status)
+            .where(_WAITING_NOW)
+            .group_by(_T.c.status),
+            sa.select(sa.literal(FAILED), sa.func.count(), sa.null()).select_from(_T).where(_FAILED_NOW),
         )
         for status, count, first in await self.db.read_rows(statement, {}):
             counts[status] = count
@@ -268,7 +281,7 @@ class SqlInbox(Store):
         statement = (
             sa.select(_T.c.id, _T.c.platform, _T.c.kind, _T.c.attempts)
             .add_columns(_T.c.received_at, _T.c.finished_at, _T.c.error)
-            .where(_T.c.status == FAILED)
+            .where(_FAILED_NOW)
             .order_by(_T.c.id.desc())
             .limit(limit)
         )

@@ -265,6 +265,7 @@ class PendingFileRow(Base):
 
 
 WAITING = sa.text("status IN ('pending', 'running')")
+FAILED = sa.text("status = 'failed'")
 
 
 class InboxRow(Base):
@@ -273,11 +274,13 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         sa.UniqueConstraint("identity", name="uq_inbox_identity"),
-        sa.Index("ix_inbox_status", "status", "id"),
         sa.Index("ix_inbox_finished_at", "finished_at"),
-        # Only the unfinished entries, which every claim reads: a few rows, however many
-        # finished ones are kept (storage/inbox.py spells the WHERE the same way).
-        sa.Index("ix_inbox_waiting", "id", postgresql_where=WAITING, sqlite_where=WAITING),
+        # Only the unfinished entries, which every claim reads in id order: a few rows,
+        # however many finished ones are kept (storage/inbox.py spells the WHERE the same
+        # way). No index on status alone: SQLite's planner would take it for the claim and
+        # sort every waiting entry (migration 0008).
+        sa.Index("ix_inbox_waiting", "id", "not_before", postgresql_where=WAITING, sqlite_where=WAITING),
+        sa.Index("ix_inbox_failed", "id", postgresql_where=FAILED, sqlite_where=FAILED),
         sa.Index("ix_inbox_waiting_key", "order_key", "id", postgresql_where=WAITING, sqlite_where=WAITING),
     )
 

@@ -10,6 +10,7 @@ message raises on a fault that may pass, so that its capture is retried, not los
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Generic, TypeVar
@@ -67,8 +68,11 @@ class Directory:
             return hit
         try:
             resp = await client.emoji_list()
-        except Exception as exc:  # the caller says it could not check; nothing is guessed
-            log.warning("emoji.list failed: workspace=%s error=%s", workspace, api_error(exc))
+        except Exception as exc:  # the caller takes the name unchecked, and says so
+            code = api_error(exc)
+            # an install from before the app asked for emoji:read: only reinstalling adds it
+            hint = " (the app lacks the emoji:read scope: reinstall it)" if code == "missing_scope" else ""
+            log.warning("emoji.list failed: workspace=%s error=%s%s", workspace, code, hint)
             return None
         found = frozenset(str(name).lower() for name in (resp.get("emoji") or {}))
         self.emoji.put(workspace, found)
@@ -134,10 +138,20 @@ class SlackGateway:
 
     async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None:
         try:
-            message = await self._find(channel.channel_id, message_id)
-            if message is None:
-                return None
-            link = await self.client.chat_getPermalink(channel=channel.channel_id, message_ts=message_id)
+            # The permalink needs only the channel and ts: asked for alongside the message,
+            # not after it (one round trip less on every capture).
+            found, link = await asyncio.gather(
+                self._find(channel.channel_id, message_id),
+                self.client.chat_getPermalink(channel=channel.channel_id, message_ts=message_id),
+                return_exceptions=True,
+            )
+            if isinstance(found, BaseException):
+                raise found
+            if found is None:
+                return None  # and whatever the permalink call met does not matter
+            if isinstance(link, BaseException):
+                raise link
+            message = found
         except Exception as exc:
             if faults.classify(exc) is not None:
                 raise  # may pass: the inbox tries the whole event again later

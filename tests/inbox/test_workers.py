@@ -214,3 +214,37 @@ async def test_an_entry_held_by_a_pool_that_died_is_taken_over_when_its_lease_la
     await run_until_drained(pool)
     assert handler.runs == [(held.id, 2), (2, 1)]
     assert [status for _, status, _, _ in await rows(db)] == ["done", "done"]
+
+
+async def test_up_to_the_pool_size_are_worked_at_once_and_their_ends_are_marked_together(
+    db: Database,
+) -> None:
+    class Counting(Recorder):
+        inside = 0
+        most = 0
+
+        async def run(self, item: Item) -> None:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            await asyncio.sleep(0.02)  # long enough for the others to be claimed meanwhile
+            self.inside -= 1
+            await super().run(item)
+
+    handler = Counting()
+    pool = workers(db, handler, replace(POLICY, workers=3))
+    claims: list[int] = []
+    claim = pool.inbox.store.claim
+
+    async def counted(*args: object, **kwargs: object) -> list[Item]:
+        items = await claim(*args, **kwargs)  # type: ignore[arg-type]
+        claims.append(len(items))
+        return items
+
+    pool.inbox.store.claim = counted  # type: ignore[method-assign]
+    for n in range(9):
+        await keep(pool, f"ev-{n}", key=f"message-{n}")
+    await run_until_drained(pool)
+    assert sorted(handler.done) == list(range(1, 10))
+    assert handler.most == 3  # never more than the pool, and the pool was used
+    assert max(claims) > 1  # several entries in one claim
+    assert [status for _, status, _, _ in await rows(db)] == ["done"] * 9

@@ -203,7 +203,8 @@ async def test_the_migration_encrypts_the_tokens_stored_in_plain_text(at_0006_wi
     await db.dispose()  # the WAL checkpointed into the file
     db = Database(url)
     try:
-        assert (await schema_status(db))[0] == "0007"
+        current, head = await schema_status(db)
+        assert current == head
         stored = await stored_tokens(db)
         assert len(stored) == 6 and all(v.startswith(MARK) for v in stored)
         store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(key))
