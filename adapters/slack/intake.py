@@ -30,6 +30,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import convert
 from adapters.slack.directory import Directory
 from adapters.slack.outbox import Outbox
+from bot.charter import ChannelKey
+from bot.events import Actor
 from bot.i18n import Translator
 from bot.inbox import Entry, Inbox, Item
 
@@ -39,6 +41,9 @@ Clients = Callable[[str], Awaitable[AsyncWebClient | None]]
 Work = Callable[[dict[str, Any], Any], Awaitable[None]]
 # Whom to tell when the work is given up on: (channel id, user id) out of the payload.
 Person = Callable[[dict[str, Any]], "tuple[str, str] | None"]
+# The language to tell a person in: the one they chose, else their Slack locale
+# (`bot.languages.Languages.reader`).
+Languages = Callable[[ChannelKey, Actor], Awaitable["str | None"]]
 
 # Answered to an event that could not be kept: Slack sends it again.
 NOT_KEPT = BoltResponse(status=503, body="not recorded: try again")
@@ -69,10 +74,11 @@ def charter_key(workspace: str, channel_id: str) -> str:
 
 
 class Intake:
-    def __init__(self, inbox: Inbox, clients: Clients, directory: Directory) -> None:
+    def __init__(self, inbox: Inbox, clients: Clients, directory: Directory, languages: Languages) -> None:
         self.inbox = inbox
         self.clients = clients
         self.directory = directory
+        self.languages = languages
 
     async def keep(
         self, kind: str, request: AsyncBoltRequest, body: dict[str, Any], context: Any, order_key: str | None
@@ -116,8 +122,7 @@ class SlackWork:
         if client is None:
             return
         actor = await self.intake.directory.actor(client, workspace, user_id)
-        outbox = Outbox(
-            client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
-        )
+        lang = await self.intake.languages(convert.channel_key(workspace, channel_id), actor)
+        outbox = Outbox(client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=lang)
         text = self.tell(outbox.t, body, outbox.t(reason))
         await outbox.ephemeral(user_id, channel_id, {"text": text})

@@ -168,7 +168,7 @@ class SlackServer:
                 request_verification_enabled=not socket_mode,
                 name="outputs",
             )
-        intake = Intake(app.inbox, self.client_for, self.directory)
+        intake = Intake(app.inbox, self.client_for, self.directory, app.engine.services.languages.reader)
         self.handlers = Handlers(app.engine, self.directory, s.command, intake, self.classify, self.session)
         self.handlers.register(self.bolt, revocation=self.installations is not None)
         self.poster = SlackPoster(self.client_for)

@@ -44,3 +44,22 @@ async def test_a_capture_given_up_on_is_counted_listed_and_told(
     out = capsys.readouterr().out
     assert "pending  0" in out and "failed   1" in out
     assert "slack.reaction" in out and "Slack was not answering" in out
+
+
+async def test_the_person_is_told_in_the_language_they_chose(slack: Slack) -> None:
+    await declare(slack, 'type add idea "Idea" emoji=bulb')
+    event = fixture("reaction_added")
+    event["event"]["reaction"] = "bulb"
+    user, item = event["event"]["user"], event["event"]["item"]
+    slack.fake.users[user] = {"id": user, "name": "ann", "locale": "en-US"}
+    assert (await slack.command("language me fr", user=user)).status == 200
+    slack.app.inbox.policy = dataclasses.replace(
+        slack.app.inbox.policy, horizon=timedelta(milliseconds=1), backoff_base=0.01, backoff_cap=0.01
+    )
+    slack.fake.fail["conversations.history"] = "internal_error"
+    slack.fake.add_message(item["channel"], item["ts"], "An idea")
+    slack.fake.calls.clear()
+    assert (await slack.event(event)).status == 200
+    await slack.settle()
+    told = [str(c.args.get("text")) for c in slack.fake.calls if c.method == "chat.postEphemeral"]
+    assert any("Votre réaction :bulb: n'a pas été enregistrée : Slack ne répondait pas" in t for t in told), told
