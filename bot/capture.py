@@ -1,4 +1,4 @@
-"""Capture and enforcement (SPEC rules 1 to 5): tag, untag, complete, edit, delete."""
+"""Capture and enforcement (docs/rules.md, rules 1 to 5): tag, untag, complete, edit, delete."""
 
 from __future__ import annotations
 

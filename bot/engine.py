@@ -119,7 +119,7 @@ class Engine:
         if event.actor.is_bot:
             return  # the bot's own reactions are never taggings
         if ctx.charter is None:
-            return  # rule 2: people react for many reasons; without a charter nothing maps
+            return  # docs/rules.md rule 2: people react for many reasons; without a charter nothing maps
         ot = ctx.charter.type_for_emoji(event.emoji)
         if ot is None:
             return

@@ -1,6 +1,6 @@
 """The inbox: every request the bot acknowledges is written down first, then worked.
 
-SPEC rules 10 and 11, and docs/inbox.md. An adapter turns a platform request into an
+Rules 10 and 11 of docs/rules.md, and docs/inbox.md. An adapter turns a platform request into an
 `Entry` and gives it to `Inbox.accept` before it answers: once that returns, the request is
 in the database, and only then may the platform be told "received". When it cannot be
 written, `accept` raises `InboxUnavailable` and the adapter answers so that the platform

@@ -1,4 +1,4 @@
-"""Nudges (SPEC rule 7): behind-target reminders, draft reminders and idle alerts.
+"""Nudges (docs/rules.md rule 7): behind-target reminders, draft reminders and idle alerts.
 
 Each is decided from our tables at the time of a pass, then claimed with `claim_once`, so
 any number of replicas and passes give at most one per kind and channel (or draft) and

@@ -1,4 +1,4 @@
-"""Which commands must take effect in the order they arrived (SPEC rule 11).
+"""Which commands must take effect in the order they arrived (docs/rules.md rule 11).
 
 Commands that change a channel's charter (the owners' commands) are ordered by that
 channel: ten of them sent one after another apply one after another, never two at once

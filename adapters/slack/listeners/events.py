@@ -89,7 +89,7 @@ class ChannelEvents:
         if not is_bot:
             charter = await self.kit.charter(workspace, channel_id)
             if charter is None:
-                return  # rule 9 needs a charter to show; nothing to look up
+                return  # docs/rules.md rule 9 needs a charter to show; nothing to look up
         channel, actor = await self.kit.facts(client, workspace, channel_id, user_id)
         outbox = Outbox(
             client, workspace=workspace, channel_id=channel_id, user_id=user_id, lang=actor.locale
