@@ -7,7 +7,7 @@ with recording fakes for the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -152,13 +152,31 @@ class Repository(Protocol):
         """Complete deliverables `user_id` authored or tagged in one workspace, newest first."""
         ...
 
-    async def export(
+    async def export_size(
         self,
         platform: str | None = None,
         workspace_id: str | None = None,
         channel_id: str | None = None,
         since: datetime | None = None,
-    ) -> list[Deliverable]: ...
+    ) -> int:
+        """How many deliverables `export_batches` gives with the same filters."""
+        ...
+
+    def export_batches(
+        self,
+        platform: str | None = None,
+        workspace_id: str | None = None,
+        channel_id: str | None = None,
+        since: datetime | None = None,
+        *,
+        newest: int | None = None,
+        batch_size: int = ...,
+    ) -> AsyncIterator[list[Deliverable]]:
+        """Every status, oldest first, a short list at a time (an export never holds them
+        all); `since` bounds `created_at`; `newest`: only the newest that many. Each list is
+        one read of its own: nothing is locked or held open between them."""
+        ...
+
     async def search(self, platform: str, workspace_id: str, words: str, limit: int = 20) -> list[SearchHit]:
         """Ranked full-text search within one workspace (withdrawn/deleted excluded)."""
         ...

@@ -18,6 +18,10 @@ from bot.ports import ChannelInfo
 from bot.render import deliverable_line, missing_text
 
 LIST_LIMIT = 30
+# A file sent in chat is held whole in memory, and on Teams kept in the database until the
+# person accepts it: past this many rows, the newest go and the message names the command
+# line export (`outputs-bot export`), which streams any number.
+CHAT_EXPORT_MAX_ROWS = 10_000
 WINDOWS = ("week", "last-week", "month", "all")
 
 
@@ -193,12 +197,24 @@ async def search(ctx: Ctx, args: Args) -> None:
 async def export(ctx: Ctx, args: Args) -> None:
     args.strict()
     fmt = (args.word(0) or "csv").lower()
-    if fmt not in ("csv", "json") or len(args.words) > 1:
+    if fmt not in exporting.FORMATS or len(args.words) > 1:
         raise UsageError(fmt)
-    items = await ctx.repo.export(ctx.key.platform, ctx.key.workspace_id, ctx.key.channel_id)
+    scope = (ctx.key.platform, ctx.key.workspace_id, ctx.key.channel_id)
+    total = await ctx.repo.export_size(*scope)
+    cap = CHAT_EXPORT_MAX_ROWS
+    newest = cap if total > cap else None
+    content, count = await exporting.to_text(ctx.repo.export_batches(*scope, newest=newest), fmt)
     name = f"outputs-{ctx.channel.name or ctx.key.channel_id}.{fmt}"
     mime = "application/json" if fmt == "json" else "text/csv"
-    text = ctx.t.n("{count} deliverable exported.", "{count} deliverables exported.", len(items))
-    ctx.out.append(
-        SendFile(ctx.actor.user_id, ctx.key.channel_id, name, exporting.render(items, fmt), mime, text)
-    )
+    text = ctx.t.n("{count} deliverable exported.", "{count} deliverables exported.", count)
+    if newest is not None:
+        text = ctx.t(
+            "This channel has {total} deliverables and an export in chat stops at {cap}: this file "
+            "holds the newest {count}. For all of them, whoever runs Outputs can run "
+            "`outputs-bot export --channel {channel}`.",
+            count=ctx.t.number(count),
+            total=ctx.t.number(total),
+            cap=ctx.t.number(cap),
+            channel=ctx.key.channel_id,
+        )
+    ctx.out.append(SendFile(ctx.actor.user_id, ctx.key.channel_id, name, content, mime, text))
