@@ -13,6 +13,9 @@
   turn error handler, which would otherwise log it and let the answer be 200.
 - Connector calls retried neither 429 nor any POST (msrest's retry policy predates urllib3 2's
   `allowed_methods`): each connector client gets a retry policy that does, honouring Retry-After.
+- msrest waits 100 seconds for an answer: a hung Connector would hold an inbox worker for most
+  of its lease. Each call gets `CONNECTOR_TIMEOUT_SECONDS`; no answer by then is a fault that
+  may pass (`faults.classify`), not sent again by the client (it may have been taken).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 0.5
 # Teams drops an invoke not answered within 5 seconds; this leaves room for the network.
 INVOKE_DEADLINE_SECONDS = 4.0
+# Connect and read timeout of one connector call (its answers take well under a second).
+CONNECTOR_TIMEOUT_SECONDS = 20.0
 
 
 class NotKept(Exception):
@@ -72,6 +77,7 @@ def configure_retries(client: Any, observer: Observer | None = None) -> None:
     (with its own policy) as soon as the client exists, so the session is replaced too."""
     retry = connector_retry()
     client.config.retry_policy.policy = retry if observer is None else observed.counted(retry, observer)
+    client.config.connection.timeout = CONNECTOR_TIMEOUT_SECONDS
     driver = getattr(getattr(client.config.pipeline, "_sender", None), "driver", None)
     if driver is None or not hasattr(driver, "session"):
         log.warning("teams: connector client of an unknown shape; 429s will not be retried")

@@ -16,6 +16,7 @@ from bot.events import Actor
 from bot.ports import ChannelInfo, MessageSnapshot
 
 PLATFORM = "teams"
+PREFIX = "@Outputs"  # how a command is typed in Teams: `@Outputs <command>`
 NO_TENANT = "default"  # the Emulator and some test tools send no tenant at all
 MAX_ID = 64  # the width of workspace, channel and user ids in the engine's tables
 

@@ -10,11 +10,17 @@ at the channel's top level, and the scheduler uses the very same path.
 `export` sends a real file, the only way Teams lets a bot do so: a file consent card in the
 person's personal chat (`offer_file`). The content waits in `pending_files` under a random
 token, the card's only context; when the person accepts, Teams gives an upload URL, the bot
-PUTs the bytes there (`upload`) and sends the file's card (see `OutputsBot._file_consent`).
+PUTs the bytes there (`upload`) and sends the file's card (see `adapters.teams.file_consent`).
 
 A 429 is retried by the connector client's own policy (`adapter.connector_retry`, after each
 Retry-After); when it gives up, a proactive post raises `bot.fanout.RateLimited` with the
 last Retry-After, so the scheduler's fan-out holds the tenant back and sends it again.
+
+A reply that fails with a fault that may pass is raised: the inbox runs the activity again.
+A channel post made while answering someone (`_post_or_tell`) is not: what it announces was
+claimed once by the engine (a routed deliverable), so a run again would not post it at all.
+It is tried again in place (`faults.retried`), and when it still fails the person is told
+why, privately, in their language.
 """
 
 from __future__ import annotations
@@ -38,13 +44,15 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from adapters.teams import cards
+from adapters.teams import cards, faults
+from adapters.teams.adapter import wire_of
 from adapters.teams.convert import PLATFORM
 from adapters.teams.limits import split_text
+from adapters.teams.readers import Readers
 from bot.charter import ChannelKey
 from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
 from bot.fanout import RateLimited
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.markup import to_markdown, to_plain
 from storage.conversations import ConversationRefs
 from storage.pending_files import PendingFiles
@@ -91,6 +99,19 @@ async def reraised(run: Callable[[Logic], Awaitable[Any]], logic: Logic) -> None
     await run(guarded)
     if failures:
         raise failures[0]
+
+
+def post_problem(t: Translator, exc: Exception) -> str:
+    """Why a channel post failed, for the person who asked for it."""
+    if isinstance(exc, RateLimited) or rate_limited(exc) is not None:
+        return t("Teams asked me to slow down. Try again in a minute.")
+    if faults.answer_lost(exc):
+        return t("Teams did not answer in time, so the post may not be there: look before trying again.")
+    reason = faults.classify(exc)
+    if reason is not None:
+        return t("{reason}. Try again in a few minutes.", reason=t(reason))
+    return t("Outputs is not in that channel: add it to the channel's team, then try again.")
+
 
 class People:
     """Names and Bot Framework ids of the people the bot has seen, by Entra object id:
@@ -174,9 +195,11 @@ class UploadFailed(Exception):
     """The bytes did not reach the upload URL Teams gave (refused, or unreachable twice)."""
 
 
-async def upload(url: str, data: bytes, timeout: float = UPLOAD_TIMEOUT_SECONDS) -> None:
+async def upload(url: str, data: bytes, timeout: float | None = None) -> None:
     """PUT the whole file to an accepted consent's `uploadUrl` (a OneDrive upload session) in
-    one range. A connection error is tried once more; a refusal is not."""
+    one range, within `timeout` seconds a try (`UPLOAD_TIMEOUT_SECONDS`). A connection error
+    is tried once more; a refusal is not."""
+    timeout = UPLOAD_TIMEOUT_SECONDS if timeout is None else timeout
     size = len(data)
     headers = {"Content-Length": str(size)}
     if size:
@@ -208,12 +231,14 @@ class Delivery:
         refs: ConversationRefs,
         people: People,
         files: PendingFiles,
+        readers: Readers,
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.refs = refs
         self.people = people
         self.files = files
+        self.readers = readers  # the language of the person a note is for
 
     # --- in a turn -------------------------------------------------------------------------
 
@@ -256,12 +281,13 @@ class Delivery:
         return await self._send(turn, activities)
 
     async def _post_or_tell(self, turn: TurnContext, out: Reply, tenant: str, personal: bool) -> None:
-        """A post to a channel (this one, or a route's). When it fails (the bot is not in that
-        channel, the connector refused), what was asked is done already: say so to the person,
-        privately, and log it; the rest of the answer still goes out."""
+        """A post to a channel (this one, or a route's). A fault that may pass is tried again
+        here, a few times. When it still fails (the bot is not in that channel, the connector
+        refused or did not answer), what was asked is done already: say so to the person,
+        privately and in their language, and log it; the rest of the answer still goes out."""
         channel = ChannelKey(platform=PLATFORM, workspace_id=tenant, channel_id=out.channel_id)
         try:
-            await self.post(out, channel)
+            await faults.retried(lambda: self.post(out, channel), "a post to a channel")
         except Exception as exc:
             log.warning(
                 "teams: post to a channel failed: channel=%s tenant=%s kind=%s error=%r",
@@ -270,12 +296,9 @@ class Delivery:
                 out.kind,
                 exc,
             )
-            t = translator(turn.activity.locale)
-            problem = t("Outputs is not in that channel: add it to the channel's team, then try again.")
-            if rate_limited(exc) is not None:
-                problem = t("Teams asked me to slow down. Try again in a minute.")
+            t = await self.readers.translator(wire_of(turn.activity))
             where = f"`{out.channel_id}`"  # its id: the name is not known here
-            text = t("I could not post in {channel}: {problem}", channel=where, problem=problem)
+            text = t("I could not post in {channel}: {problem}", channel=where, problem=post_problem(t, exc))
             note = text_activities(text, self.people.names)
             sender = turn.activity.from_property
             if personal:

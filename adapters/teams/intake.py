@@ -31,8 +31,11 @@ no deadline.
 When the inbox cannot be written: a message is answered 200 and the person is told at once,
 in the conversation, that nothing was recorded (Teams' retries of failed deliveries are not
 documented, so they are not relied on); an invoke is answered with a message saying so; an
-activity nobody typed (an edit, a deletion, a membership change) is answered 503, the only
-way left to say "not received".
+activity nobody typed (an edit, a deletion, a membership change), or a message whose person
+could not be told either (the Connector failing too), is answered 503, the only way left to
+say "not received". Those notes are in the activity's locale: the person's chosen language
+is in the database that could not be written. "Still working" is in their chosen language
+when it can be read at once.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from typing import Any
 
 from botbuilder.core import Bot, InvokeResponse, TurnContext
@@ -47,11 +51,16 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams import cards, convert
 from adapters.teams.adapter import NotKept, TeamsAdapter, wire_of
-from adapters.teams.bot import PREFIX
+from adapters.teams.convert import PREFIX
+from adapters.teams.readers import Readers
 from bot.i18n import Translator, translator
 from bot.inbox import Entry, Inbox, InboxUnavailable
 
+log = logging.getLogger(__name__)
+
 ACTIVITY = "activity"  # payload key: the activity as Teams sent it
+# Past the invoke deadline (4 s of Teams' 5), the person's language is read this long at most.
+STILL_WORKING_LOOKUP_SECONDS = 0.3
 IDENTITY = "identity"  # payload key: the entry's identity, to find the request waiting for it
 
 COMMAND = "teams.command"
@@ -187,11 +196,14 @@ async def answer_invoke(turn: TurnContext, body: dict[str, Any] | None) -> None:
 
 
 class Intake(Bot):
-    def __init__(self, inbox: Inbox, bot: Bot, answers: Answers, adapter: TeamsAdapter) -> None:
+    def __init__(
+        self, inbox: Inbox, bot: Bot, answers: Answers, adapter: TeamsAdapter, readers: Readers | None = None
+    ) -> None:
         self.inbox = inbox
         self.bot = bot
         self.answers = answers
         self.adapter = adapter
+        self.readers = readers
 
     async def on_turn(self, context: TurnContext) -> None:
         wire = wire_of(context.activity)
@@ -211,7 +223,11 @@ class Intake(Bot):
             if kind not in (COMMAND, CARD, FILE_CONSENT):
                 raise NotKept(kind) from None
             note = not_kept_text(translator(wire.get("locale")), kind, wire)
-            await context.send_activity(Activity(type=ActivityTypes.message, text=note))
+            try:
+                await context.send_activity(Activity(type=ActivityTypes.message, text=note))
+            except Exception as exc:  # nobody can be told: "not received" is all that is left
+                log.warning("teams: %s not kept, and the person could not be told: %r", kind, exc)
+                raise NotKept(kind) from None
         if kind == FILE_CONSENT:
             await answer_invoke(context, None)  # what happens next is said in the chat
 
@@ -233,6 +249,8 @@ class Intake(Bot):
             await asyncio.wait({future}, timeout=max(0.0, until - loop.time()))
             if future.done():
                 return future.result()
+            if self.readers is not None:  # the worker has most often read it already: cached
+                t = await self.readers.translator(wire, within=STILL_WORKING_LOOKUP_SECONDS)
             return still_working(t, entry.kind)
         finally:
             if mine:

@@ -18,6 +18,7 @@ from adapters.teams.bot import OutputsBot
 from adapters.teams.delivery import Delivery, People
 from adapters.teams.intake import Answers, Intake
 from adapters.teams.owners import GRAPH_URL, TeamOwners, TokenSource, app_token_source
+from adapters.teams.readers import Readers
 from bot.bootstrap import App
 from bot.charter import ChannelKey
 from bot.config import Settings
@@ -64,11 +65,12 @@ class TeamsServer:
         self.refs = ConversationRefs(app.db)
         self.people = People()
         self.files = PendingFiles(app.db)  # `export` files waiting for their consent card
-        self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people, self.files)
+        readers = Readers(app.engine)  # the language each person reads
+        self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people, self.files, readers)
         owners = TeamOwners(graph_token or app_token_source(t), graph_url)
         self.bot = OutputsBot(app.engine, self.refs, self.delivery, owners, self.people)
         self.answers = Answers()  # invoke answers from this replica's workers to its requests
-        self.intake = Intake(app.inbox, self.bot, self.answers, self.adapter)
+        self.intake = Intake(app.inbox, self.bot, self.answers, self.adapter, readers)
         self.turns = work.Turns(self.adapter, t.app_id)
         self.poster = TeamsPoster(self.delivery)
 

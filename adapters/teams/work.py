@@ -32,9 +32,11 @@ from botbuilder.schema import Activity
 
 from adapters.teams import cards, convert, intake
 from adapters.teams.adapter import TeamsAdapter
-from adapters.teams.bot import PREFIX, OutputsBot, after_answer
+from adapters.teams.bot import OutputsBot
+from adapters.teams.convert import PREFIX
 from adapters.teams.delivery import card_activity, reraised, text_activities
-from bot.i18n import Translator, translator
+from adapters.teams.invokes import after_answer
+from bot.i18n import Translator
 from bot.inbox import Handler, Item
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class TeamsWork:
                 await self._answer_late(turn, wire, body)
             later = after_answer(turn)
             if later:
-                await self.bot.deliver_later(wire, later)
+                await self.bot.invokes.deliver_later(wire, later)
 
         await self.turns.run(wire, logic)
 
@@ -102,7 +104,7 @@ class TeamsWork:
         user = convert.user_id(convert._dict(wire.get("from")))
         if self.tell is None or not user:
             return  # nobody asked for this (an edit, a member joining): the log says it
-        t = translator(wire.get("locale"))
+        t = await self.bot.readers.translator(wire)  # their client's locale when the database is away
         text = self.tell(t, wire, t(reason))
         if item.kind in intake.ANSWERED and self.answers.give(
             str(item.payload.get(intake.IDENTITY) or ""), intake.invoke_note(item.kind, text)

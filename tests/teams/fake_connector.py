@@ -6,6 +6,10 @@ with given statuses (429, 503…) to exercise retries, or with a gateway's HTML 
 also plays the OneDrive upload URL of an accepted file consent card (`PUT /upload/{name}`):
 it keeps the bytes, and can refuse them, drop the connection, or hold them until a test lets
 them through.
+
+`spoil` spoils the next answers of any one kind of call (`ROUTES`): a proxy's HTML 502 page
+(`HTML`), a 429 with a Retry-After (`THROTTLED`), or no answer before the client gives up
+(`HANG`: held `hang_seconds`, then a 504).
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ class Call:
     conversation: str
     body: Any
     id: str = ""  # the id answered for a posted activity
+
+
+HTML, THROTTLED, HANG = "html", "429", "hang"
+# The kinds of call the bot makes, by route: post in a conversation, reply to an activity,
+# replace an activity, open a private chat, read a member or a team, upload a file.
+ROUTES = ("send", "reply", "update", "create", "member", "team", "upload")
+BAD_GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 
 
 @dataclass
@@ -49,19 +60,49 @@ class FakeConnector:
     fail_uploads: list[int | str] = field(default_factory=list)  # next uploads: a status or "drop"
     upload_gate: asyncio.Event | None = None  # when set up, uploads wait for it
     upload_attempts: int = 0
+    # (route, conversation or "" for any) → the next answers to spoil
+    spoiled: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    spoilt: list[tuple[str, str]] = field(default_factory=list)  # (route, fault) of each spoiled call
+    hang_seconds: float = 1.0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/v3/conversations", self.create_conversation)
-        app.router.add_post("/v3/conversations/{cid}/activities", self.post_activity)
-        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self.post_activity)
-        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self.post_activity)
-        app.router.add_get("/v3/conversations/{cid}/members/{uid}", self.get_member)
-        app.router.add_get("/v3/teams/{tid}", self.team_details)
+        app = web.Application(middlewares=[self._spoil])
+        app.router.add_post("/v3/conversations", self.create_conversation, name="create")
+        app.router.add_post("/v3/conversations/{cid}/activities", self.post_activity, name="send")
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self.post_activity, name="reply")
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self.post_activity, name="update")
+        app.router.add_get("/v3/conversations/{cid}/members/{uid}", self.get_member, name="member")
+        app.router.add_get("/v3/teams/{tid}", self.team_details, name="team")
         app.router.add_get("/graph/teams/{gid}/members", self.graph_members)
-        app.router.add_put("/upload/{name}", self.upload)
+        app.router.add_put("/upload/{name}", self.upload, name="upload")
         return app
+
+    def spoil(self, route: str, *faults: str, conversation: str = "") -> None:
+        """Answer the next calls of `route` (in `conversation` only, when given) with `faults`,
+        in order; then as usual."""
+        assert route in ROUTES, route
+        self.spoiled.setdefault((route, conversation), []).extend(faults)
+
+    @web.middleware
+    async def _spoil(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        route = request.match_info.route.name or ""
+        conversation = request.match_info.get("cid", "")
+        waiting = self.spoiled.get((route, conversation)) or self.spoiled.get((route, ""))
+        if not waiting:
+            return await handler(request)
+        fault = waiting.pop(0)
+        self.spoilt.append((route, fault))
+        if fault == HANG:
+            await asyncio.sleep(self.hang_seconds)  # the client gave up long before
+            return web.json_response({"error": {"code": "GatewayTimeout"}}, status=504)
+        if fault == THROTTLED:
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "Too many requests"}},
+                status=429,
+                headers={"Retry-After": self.retry_afters.pop(0) if self.retry_afters else self.retry_after},
+            )
+        return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
 
     # --- what tests read ---------------------------------------------------------------------
 
@@ -94,8 +135,7 @@ class FakeConnector:
         self.calls.append(Call(request.method, request.path, request.match_info["cid"], body))
         if self.bad_gateway:
             self.bad_gateway -= 1
-            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
-            return web.Response(status=502, text=page, content_type="text/html")
+            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
         if self.fail_next:
             status = self.fail_next.pop(0)
             return web.json_response(

@@ -81,6 +81,8 @@ class FakeLogin:
     discoveries: list[str] = field(default_factory=list)  # tenants whose configuration was read
     token_requests: list[TokenRequest] = field(default_factory=list)
     refuse: dict[str, Any] | None = None  # an OAuth error body for the next token requests
+    bad_gateway: bool = False  # a proxy in front answers 502 with its HTML page, to everything
+    unknown_tenants: set[str] = field(default_factory=set)  # answered as Entra answers a typo
     _issued: int = 0
 
     def app(self) -> web.Application:
@@ -95,6 +97,14 @@ class FakeLogin:
     async def openid(self, request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
         self.discoveries.append(tenant)
+        if self.bad_gateway:
+            return _bad_gateway()
+        if tenant in self.unknown_tenants:
+            description = f"AADSTS90002: Tenant '{tenant}' not found. Check the tenant ID."
+            return web.json_response(
+                {"error": "invalid_tenant", "error_description": description, "error_codes": [90002]},
+                status=400,
+            )
         root = f"{self.base}/{tenant}"
         return web.json_response(
             {
@@ -111,6 +121,8 @@ class FakeLogin:
     async def token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.token_requests.append(TokenRequest(request.match_info["tenant"], form))
+        if self.bad_gateway:
+            return _bad_gateway()
         if self.refuse is not None:
             return web.json_response(self.refuse, status=401)
         self._issued += 1
@@ -122,6 +134,11 @@ class FakeLogin:
                 "access_token": f"graph-token-{self._issued}",
             }
         )
+
+
+def _bad_gateway() -> web.Response:
+    page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+    return web.Response(status=502, text=page, content_type="text/html")
 
 
 @dataclass
