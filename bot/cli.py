@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_args import parser
+from bot.cli_secret import secret
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
@@ -319,31 +320,6 @@ async def config(settings: Settings, args: Any) -> int:
     )
 
 
-async def secret(settings: Settings, args: Any) -> int:
-    """`secret rotate`: every stored token encrypted again with the first key."""
-    from storage.database import Database, ensure_current
-    from storage.secrets import KEY_ENV, MAKE_A_KEY, SecretKeyError, TokenCipher
-    from storage.slack_tokens import reseal_tokens
-
-    key = settings.security.secret_key
-    if key is None:
-        print(f"outputs-bot: {KEY_ENV} is not set; {MAKE_A_KEY}", file=sys.stderr)
-        return EXIT_USAGE
-    cipher = TokenCipher(key.get_secret_value())
-    db = Database(settings.database.url)
-    try:
-        await ensure_current(db)
-        changed = await reseal_tokens(db.engine, cipher)
-    except SecretKeyError as exc:  # one token would not open: none was changed
-        print(f"outputs-bot: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await db.dispose()
-    drop = " The keys after the first can now be removed." if cipher.key_count > 1 else ""
-    print(f"{changed} stored tokens encrypted with the first key of {KEY_ENV}.{drop}")
-    return 0
-
-
 async def inbox(settings: Settings, args: Any) -> int:
     from bot.bootstrap import build
 
@@ -382,11 +358,15 @@ async def export(settings: Settings, args: Any) -> int:
     app = await build(settings)
     try:
         since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
-        items = await app.repo.export(channel_id=args.channel, since=since)
-        sys.stdout.write(exporting.render(items, args.format))
+        # Straight to stdout, a batch of rows at a time: constant memory, and no cap (the chat
+        # export's cap sends people here for a whole history). A closed pipe is met in a
+        # write or the flush, inside main's handler, not at exit; between batches the
+        # repository holds no connection, so leaving mid-export leaves nothing open.
+        batches = app.repo.export_batches(channel_id=args.channel, since=since)
+        await exporting.write(batches, args.format, sys.stdout.write)
         if args.format == "json":
             sys.stdout.write("\n")
-        sys.stdout.flush()  # a closed pipe is met here, inside main's handler, not at exit
+        sys.stdout.flush()
         return 0
     finally:
         await app.close()

@@ -105,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--online",
         action="store_true",
-        help="also ask the platforms whether they accept the tokens (Slack: auth.test)",
+        help="also ask the platforms whether they accept the credentials (Slack: auth.test; "
+        "Teams: a token from the Microsoft identity platform)",
     )
 
     s = sub.add_parser(
@@ -113,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
         help="the key that encrypts stored platform tokens (OUTPUTS_SECRET_KEY)",
         description="Slack OAuth tokens are stored encrypted with the Fernet keys in "
         "OUTPUTS_SECRET_KEY (comma-separated: the first encrypts, all decrypt). See "
-        "docs/operating.md for keeping and rotating them.",
+        "docs/operating.md for keeping, rotating and losing them.",
     )
     ssub = s.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
     ssub.add_parser(
@@ -127,6 +128,24 @@ def parser() -> argparse.ArgumentParser:
         help="re-encrypt every stored token with the first key of OUTPUTS_SECRET_KEY",
         description="Re-encrypt every stored token with the first key of OUTPUTS_SECRET_KEY; the "
         "others must still open what they encrypted. Afterwards the old keys can be dropped.",
+    )
+    f = ssub.add_parser(
+        "forget-unreadable",
+        help="after a lost key: list, and with --yes delete, the Slack installations whose "
+        "tokens no key in OUTPUTS_SECRET_KEY opens, so their workspaces can install the app again",
+        description="When the key that encrypted some stored Slack tokens is lost, nothing can "
+        "read them again: their workspaces are answered as if the app were not installed. This "
+        "lists the installations (rows of slack_installations and slack_bots) holding a token "
+        "that none of the keys in OUTPUTS_SECRET_KEY opens, and with --yes deletes them, so each "
+        "of those workspaces can install the app again through /slack/install. Installations "
+        "that open with the keys given are never touched, and no token is ever printed. If you "
+        "still have the old key, put it back in OUTPUTS_SECRET_KEY (after the current one) "
+        "instead.",
+    )
+    f.add_argument(
+        "--yes",
+        action="store_true",
+        help="delete them (without it: a dry run that lists what would be deleted)",
     )
 
     s = sub.add_parser(

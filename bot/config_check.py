@@ -30,6 +30,8 @@ async def check(settings: Settings, out: IO[str], source: str = "", *, online: b
     ready = _platforms(settings, say)
     if online and "slack" in ready and not await _slack_online(settings, say):
         ready.remove("slack")
+    if online and "teams" in ready and not await _teams_online(settings, say):
+        ready.remove("teams")
     db_ok = await _database(settings, dict(shown)["database.url"], say)
     if db_ok and not await _stored_tokens(settings, say) and "slack" in ready:
         ready.remove("slack")
@@ -107,6 +109,24 @@ async def _slack_online(settings: Settings, say: Say) -> bool:
     return accepted
 
 
+async def _teams_online(settings: Settings, say: Say) -> bool:
+    from adapters.teams.token_check import TIMEOUT_SECONDS, check_token
+
+    if not settings.teams.app_id:  # teams.allow_unauthenticated: no app, no token to ask for
+        say("  teams: online check skipped (no MICROSOFT_APP_ID: authentication is off)")
+        return True
+    try:  # msal is blocking; its own timeout bounds each request, this the whole exchange
+        async with asyncio.timeout(3 * TIMEOUT_SECONDS):
+            accepted, detail = await asyncio.to_thread(check_token, settings.teams)
+    except TimeoutError:
+        accepted, detail = False, f"no answer from {settings.teams.login_url} in time"
+    if accepted:
+        say(f"  teams: ready: {detail}")
+    else:
+        say(f"  teams: NOT READY: {detail}")
+    return accepted
+
+
 async def _database(settings: Settings, shown_url: str, say: Say) -> bool:
     from storage.database import Database, SchemaBehind, async_url, ensure_current, schema_status
 
@@ -176,7 +196,8 @@ async def _stored_tokens(settings: Settings, say: Say) -> bool:
     elif counts.unopened:
         say(
             f"  NOT READY: {counts.unopened} stored tokens do not open with {KEY_ENV}: put back the "
-            "key that encrypted them (after the new one), or reinstall the app where it was lost."
+            "key that encrypted them (after the new one); if it is lost, `outputs-bot secret "
+            "forget-unreadable` lists (and with --yes deletes) the installations to reinstall."
         )
     oauth = bool(settings.slack.client_id) and settings.slack.client_secret is not None
     return not oauth or (not counts.plain and cipher is not None and not counts.unopened)

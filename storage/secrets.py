@@ -29,6 +29,11 @@ class MissingSecretKey(SecretKeyError):
     """Tokens must be encrypted or decrypted and no key was given."""
 
 
+class UnreadableToken(SecretKeyError):
+    """A stored token is encrypted, and none of the keys given opens it: the key that
+    sealed it is missing (put back), or lost (`outputs-bot secret forget-unreadable`)."""
+
+
 def new_key() -> str:
     return Fernet.generate_key().decode()
 
@@ -79,11 +84,23 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(value.removeprefix(MARK).encode()).decode()
         except InvalidToken:
-            raise SecretKeyError(
+            raise UnreadableToken(
                 f"a stored token cannot be decrypted with {KEY_ENV}: the key that encrypted it "
                 "is not among the keys given (keep the old key after the new one until "
-                "`outputs-bot secret rotate` has run; a lost key means reinstalling the app)"
+                "`outputs-bot secret rotate` has run; a lost key means "
+                "`outputs-bot secret forget-unreadable`, then reinstalling the app)"
             ) from None
+
+    def opens(self, value: str | None) -> bool:
+        """Whether `value` is readable: absent, plain text (older versions; `secret rotate`
+        seals it), or sealed with one of the keys. False only for a token no key opens."""
+        if not is_sealed(value):
+            return True
+        try:
+            self.open(value)
+        except UnreadableToken:
+            return False
+        return True
 
     def reseal(self, value: str | None, *, legacy: bool = False) -> str | None:
         """Encrypted again with the first key. `legacy`: plain text (as stored before tokens
@@ -97,7 +114,8 @@ class TokenCipher:
         try:
             return MARK + self._fernet.rotate(value.removeprefix(MARK).encode()).decode()
         except InvalidToken:
-            raise SecretKeyError(
+            raise UnreadableToken(
                 f"a stored token cannot be decrypted with {KEY_ENV}: the key that encrypted it "
-                "is not among the keys given"
+                "is not among the keys given (if it is lost, `outputs-bot secret "
+                "forget-unreadable` lists the installations it sealed, and deletes them)"
             ) from None

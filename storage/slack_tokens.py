@@ -5,12 +5,15 @@ token (bot, bot refresh, user, user refresh) sealed by a `TokenCipher` before it
 and opened after it is read, so what reaches the database, its WAL and its backups is
 ciphertext. `reseal_tokens` re-encrypts what is stored with the first key (rotation);
 `token_counts` tells how many stored tokens are encrypted (config check).
+
+A row whose tokens no key opens is found as not installed: bolt answers the workspace as
+such (200, "reinstall the app"), and the log gets one WARNING per workspace and minute
+naming the way out (storage.unreadable: `outputs-bot secret forget-unreadable`).
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.secrets import SecretKeyError, TokenCipher, is_sealed
 from storage.slack_tables import TOKEN_COLUMNS, bots, installations
+from storage.unreadable import UNOPENED, Warnings, unopened_message, workspace_of
 
-log = logging.getLogger(__name__)
 _BOT_TOKENS = ("bot_token", "bot_refresh_token")
 _ALL_TOKENS = (*_BOT_TOKENS, "user_token", "user_refresh_token")
 _TABLES = (installations, bots)
@@ -40,6 +43,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         self.installations = installations  # ours: the token columns are Text
         self.bots = bots
         self.cipher = cipher
+        self.warnings = Warnings()
 
     def _sealed(self, entity: Any, names: tuple[str, ...]) -> Any:
         out = copy.copy(entity)  # the caller's object keeps its tokens in the clear
@@ -50,12 +54,14 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     def _opened(self, entity: Any, names: tuple[str, ...]) -> Any:
         """The entity with its tokens opened; None when one will not open (the key that
         sealed it is gone): bolt then answers as for a workspace not installed, and the
-        log says why, once per request, without a traceback."""
+        log says why and what to do, once a minute per workspace, without a traceback."""
         try:
             for name in names:
                 setattr(entity, name, self.cipher.open(getattr(entity, name)))
         except SecretKeyError as exc:
-            log.error("Slack workspace %s: %s", getattr(entity, "team_id", None) or "?", exc)
+            workspace = workspace_of(entity)
+            UNOPENED.set(workspace)
+            self.warnings.warn(workspace, unopened_message(workspace, exc))
             return None
         return entity
 
@@ -74,6 +80,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
+        UNOPENED.set(None)  # this lookup's own outcome, not an earlier one's
         bot = await super().async_find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
         )
@@ -89,6 +96,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     ) -> Installation | None:
         # slack-sdk's own, with the row opened before the newest bot's tokens are compared
         # with (and copied into) it: the parent compares a sealed value with an opened one.
+        UNOPENED.set(None)
         if is_enterprise_install or team_id is None:
             team_id = None
         c = self.installations.c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -141,6 +142,60 @@ def test_export_json_and_csv(cli, tmp_path):
     assert json.loads(cli("export", "--since", "2999-01-01").stdout) == []
     csv = cli("export", "--format", "csv").stdout
     assert csv.splitlines()[0].startswith("id,platform,workspace_id,channel_id,type,status")
+
+
+def test_export_streams_every_row_as_the_whole_list_export_lays_it_out(cli, tmp_path):
+    """More rows than one batch (EXPORT_BATCH), with commas, quotes, line breaks and accents:
+    the streamed stdout is byte for byte what the whole-list export (before issue 12) printed."""
+    from datetime import timedelta
+
+    from storage.database import Database
+    from storage.deliverables import EXPORT_BATCH
+    from storage.repository import SqlRepository
+    from tests.bot.test_export_format import old_to_csv, old_to_json
+    from tests.storage.factories import T0, channel, new
+    from tests.storage.plans import bulk_insert
+
+    cli("migrate")
+    n = 2 * EXPORT_BATCH + 7
+    odd = ['a, "quoted" one', "two\nlines\r\nand a CR\r", "Résumé 🚀 «ok»", "plain"]
+
+    async def fill() -> dict[str, str]:
+        db = Database(f"sqlite:///{tmp_path / 'o.db'}")
+        repo = SqlRepository(db)
+        try:
+            rows = []
+            for i in range(n):
+                text = odd[i % len(odd)]
+                fields = {"problem": text} if i % 3 else {}
+                at = T0 + timedelta(minutes=i // 4)  # ties across batch boundaries
+                rows.append(new(channel(f"c{i % 2}"), message_id=str(i), text=text, fields=fields,
+                                created_at=at))
+            await bulk_insert(db, rows)
+            everything = await repo.export()
+            assert len(everything) == n
+            assert everything == sorted(everything, key=lambda d: (d.created_at, d.id))
+            c1 = [d for d in everything if d.channel.channel_id == "c1"]
+            json_out = old_to_json(everything) + "\n"  # the CLI ends JSON with a line break
+            return {"csv": old_to_csv(everything), "json": json_out, "c1": old_to_csv(c1)}
+        finally:
+            await db.dispose()
+
+    expected = asyncio.run(fill())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
+    env["OUTPUTS_DATABASE__URL"] = f"sqlite:///{tmp_path / 'o.db'}"
+    env["PYTHONIOENCODING"] = "utf-8"
+
+    def export(*args: str) -> str:
+        res = subprocess.run([sys.executable, "-m", "bot.cli", "export", *args], env=env, cwd=tmp_path,
+                             capture_output=True, timeout=60)  # bytes: "\r" must reach us untranslated
+        assert res.returncode == 0, res.stderr
+        return res.stdout.decode("utf-8")
+
+    assert export("--format", "csv") == expected["csv"]
+    out = export("--format", "json")
+    assert out == expected["json"] and len(json.loads(out)) == n
+    assert export("--format", "csv", "--channel", "c1") == expected["c1"]
 
 
 def test_digest_for_one_channel_and_due(cli, tmp_path):

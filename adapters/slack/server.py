@@ -56,12 +56,14 @@ from bot.inbox import Handler, first_reason
 from storage.secrets import KEY_ENV, MAKE_A_KEY, TokenCipher
 from storage.slack_tables import enterprise_of
 from storage.slack_tokens import EncryptedInstallationStore
+from storage.unreadable import UNOPENED
 
 log = logging.getLogger(__name__)
 
 # Scopes the features need, whatever `slack.scopes` leaves out (export sends a file in a
-# private message: files:write and im:write).
-NEEDED_SCOPES = ("files:write", "im:write")
+# private message: files:write and im:write; a type's custom emoji is checked against
+# emoji.list: emoji:read).
+NEEDED_SCOPES = ("emoji:read", "files:write", "im:write")
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9.-]+")
 
 
@@ -85,6 +87,24 @@ def install_redaction() -> None:
     for handler in targets:
         if not any(isinstance(f, RedactTokens) for f in handler.filters):
             handler.addFilter(redact)
+
+
+class ExplainedElsewhere(logging.Filter):
+    """bolt's ERROR for a request it found no usable installation for, dropped when our
+    installation store has just warned why (the workspace's tokens no longer open): that
+    warning names the workspace and the way out, once a minute, where bolt's line would
+    add an ERROR per request that says neither."""
+
+    BOLT_LOGGER = "slack_bolt.AsyncMultiTeamsAuthorization"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return UNOPENED.get() is None or not str(record.msg).startswith("Although the app should")
+
+    @classmethod
+    def install(cls) -> None:
+        bolt = logging.getLogger(cls.BOLT_LOGGER)
+        if not any(isinstance(f, cls) for f in bolt.filters):
+            bolt.addFilter(cls())
 
 
 def refused_kind(body: str, content_type: str) -> str:
@@ -191,6 +211,7 @@ class SlackServer:
         if key is None:  # adapters.serve refuses to start first; this guards any other caller
             raise RuntimeError(f"Slack OAuth needs {KEY_ENV} to encrypt the stored tokens; {MAKE_A_KEY}")
         cipher = TokenCipher(key.get_secret_value())
+        ExplainedElsewhere.install()
         self.installations = EncryptedInstallationStore(client_id=s.client_id, engine=engine, cipher=cipher)
         states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
         scopes = list(dict.fromkeys([*s.scopes, *NEEDED_SCOPES]))

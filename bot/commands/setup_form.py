@@ -113,9 +113,10 @@ async def submit(ctx: Ctx, values: dict[str, str]) -> None:
         errors["purpose"] = t("Say why this channel exists.")
     update["purpose"] = purpose
     types = []
+    notes: list[str] = []  # emoji taken unchecked: said with the charter, once it is saved
     for n, line in enumerate(x for x in values.get("types", "").splitlines() if x.strip()):
         try:
-            types.append(await type_from_args(ctx, parse_args(line)))
+            types.append(await type_from_args(ctx, parse_args(line), notes))
         except SpecError as exc:
             errors["types"] = t("Line {n}: {error}", n=n + 1, error=str(exc))
             break
@@ -153,4 +154,4 @@ async def submit(ctx: Ctx, values: dict[str, str]) -> None:
         ctx.out.append(FormErrors(ctx.actor.user_id, errors))
         return
     if charter := await save(ctx, update, "setup form"):
-        ctx.say(t("Charter saved.") + "\n" + charter_text(t, charter), view=charter)
+        ctx.say("\n".join([t("Charter saved."), *notes, charter_text(t, charter)]), view=charter)

@@ -76,9 +76,14 @@ async def parse_channel(ctx: Ctx, word: str) -> str:
     )
 
 
-async def check_emoji(ctx: Ctx, typed: str) -> str:
+async def check_emoji(ctx: Ctx, typed: str, notes: list[str] | None = None) -> str:
     """The emoji's name as stored: a standard name, this workspace's custom one, or the
-    name of an emoji pasted as such. Anything else could never be reacted with."""
+    name of an emoji pasted as such. Anything else could never be reacted with.
+
+    When the platform has custom emoji but could not list them (Slack down, or the app
+    installed without `emoji:read`), the name is taken as written and a note is added to
+    `notes`: refusing would block a valid custom emoji until the list can be read, while
+    a wrong name only records nothing, and nothing private is at stake."""
     pasted = emoji_names.from_pasted(typed)
     if pasted is not None:
         return pasted
@@ -88,24 +93,37 @@ async def check_emoji(ctx: Ctx, typed: str) -> str:
     custom = None
     if isinstance(ctx.gateway, EmojiSource):
         custom = await ctx.gateway.custom_emoji(ctx.key.workspace_id)
+        if custom is None:
+            note = ctx.t(
+                "I could not read this workspace's custom emoji to check `:{emoji}:`, so I took it "
+                "as written: if the workspace has no such emoji, no reaction will record this type.",
+                emoji=escape(name),
+            )
+            if notes is not None:
+                notes.append(note + _did_you_mean(ctx, name))
+            return name
     if custom is not None and name in custom:
         return name
-    close = emoji_names.close_to(name)
     text = ctx.t(
         "`:{emoji}:` is not an emoji I know, so no reaction could ever record it.", emoji=escape(name)
     )
-    if close:
-        names = ", ".join("`" + c + "`" for c in close)
-        text += " " + ctx.t("Did you mean {names}?", names=names)
-    if custom is None and isinstance(ctx.gateway, EmojiSource):
-        text += " " + ctx.t("I could not read this workspace's custom emoji just now; try again in a moment.")
-    else:
-        text += " " + ctx.t("Use a standard name such as white_check_mark, or paste the emoji itself.")
+    text += _did_you_mean(ctx, name)
+    text += " " + ctx.t("Use a standard name such as white_check_mark, or paste the emoji itself.")
     raise SpecError(text)
 
 
-async def type_parts(ctx: Ctx, args: Args, *, with_label: bool) -> tuple[str, dict[str, Any]]:
-    """`<key> ["<label>"] [option=…]` → the key and the parts given, checked.
+def _did_you_mean(ctx: Ctx, name: str) -> str:
+    close = emoji_names.close_to(name)
+    if not close:
+        return ""
+    return " " + ctx.t("Did you mean {names}?", names=", ".join("`" + c + "`" for c in close))
+
+
+async def type_parts(
+    ctx: Ctx, args: Args, *, with_label: bool, notes: list[str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """`<key> ["<label>"] [option=…]` → the key and the parts given, checked; what the
+    person should know about parts taken unchecked is added to `notes`.
 
     Raises UsageError for a malformed line, SpecError for a well-formed one that is refused.
     """
@@ -137,7 +155,7 @@ async def type_parts(ctx: Ctx, args: Args, *, with_label: bool) -> tuple[str, di
     for name, value in options.items():
         cleared = value.strip().lower() in NONE
         if name == "emoji":
-            parts["emoji"] = None if cleared else await check_emoji(ctx, value)
+            parts["emoji"] = None if cleared else await check_emoji(ctx, value, notes)
         elif name == "fields":
             parts["fields"] = () if cleared else parse_fields(ctx, value)
         elif name == "target":
@@ -156,9 +174,9 @@ def build_type(ctx: Ctx, data: dict[str, Any]) -> OutputType:
         raise SpecError(rule_message(ctx, exc)) from None
 
 
-async def type_from_args(ctx: Ctx, args: Args) -> OutputType:
+async def type_from_args(ctx: Ctx, args: Args, notes: list[str] | None = None) -> OutputType:
     """A whole declaration, `<key> "<label>" [option=…]` (the setup form's lines)."""
-    key, parts = await type_parts(ctx, args, with_label=True)
+    key, parts = await type_parts(ctx, args, with_label=True, notes=notes)
     return build_type(ctx, {"key": key, **parts})
 
 
@@ -167,9 +185,14 @@ async def _store(ctx: Ctx, ot: OutputType, verb: str) -> bool:
     return await save(ctx, {"types": [t.model_dump() for t in types]}, f"type {verb} {ot.key}") is not None
 
 
+def _with_notes(text: str, notes: list[str]) -> str:
+    return "\n".join([text, *notes])
+
+
 async def type_add(ctx: Ctx, args: Args) -> None:
+    notes: list[str] = []
     try:
-        key, parts = await type_parts(ctx, args, with_label=True)
+        key, parts = await type_parts(ctx, args, with_label=True, notes=notes)
         existing = base(ctx).type(key)
         if existing is not None:
             ctx.say(
@@ -188,12 +211,14 @@ async def type_add(ctx: Ctx, args: Args) -> None:
         ctx.say(str(exc))
         return
     if await _store(ctx, ot, "add"):
-        ctx.say(ctx.t("Declared output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
+        said = ctx.t("Declared output type {type} (`{key}`).", type=escape(ot.label), key=ot.key)
+        ctx.say(_with_notes(said, notes))
 
 
 async def type_edit(ctx: Ctx, args: Args) -> None:
+    notes: list[str] = []
     try:
-        key, parts = await type_parts(ctx, args, with_label=False)
+        key, parts = await type_parts(ctx, args, with_label=False, notes=notes)
         existing = base(ctx).type(key)
         if existing is None:
             unknown_type(ctx, base(ctx), key)
@@ -205,7 +230,8 @@ async def type_edit(ctx: Ctx, args: Args) -> None:
         ctx.say(str(exc))
         return
     if await _store(ctx, ot, "edit"):
-        ctx.say(ctx.t("Updated output type {type} (`{key}`).", type=escape(ot.label), key=ot.key))
+        said = ctx.t("Updated output type {type} (`{key}`).", type=escape(ot.label), key=ot.key)
+        ctx.say(_with_notes(said, notes))
 
 
 async def type_remove(ctx: Ctx, args: Args) -> None:

@@ -82,6 +82,32 @@ async def test_2_the_platforms_custom_emoji_are_accepted(d):
     assert "not an emoji I know" in await d.text(ADMIN, 'type add win2 "Win" emoji=sadparrot')
 
 
+async def test_2_custom_emoji_that_cannot_be_checked_are_taken_with_a_note(d):
+    """The platform has custom emoji and could not list them: the name is taken as written,
+    and every way of declaring a type says so (type add, type edit, the setup form)."""
+    from bot.events import SetupSubmitted
+
+    class Unreadable(type(d.gateway)):  # type: ignore[misc]
+        async def custom_emoji(self, workspace_id: str) -> frozenset[str] | None:
+            return None
+
+    d.gateway = Unreadable()
+    await d.setup_charter()
+    note = "I could not read this workspace's custom emoji to check `:{}:`, so I took it as written"
+    out = await d.text(ADMIN, 'type add win "Win" emoji=partyparrot')
+    assert out.startswith("Declared output type Win (`win`).\n" + note.format("partyparrot")), out
+    out = await d.text(ADMIN, "type edit win emoji=questoin")
+    assert "Updated output type Win" in out and note.format("questoin") in out
+    assert "Did you mean `question`" in out  # a likely typo is still pointed out
+    assert (await d.repo.get_charter(key())).type("win").emoji == "questoin"
+    assert await d.text(ADMIN, 'type add rocket "Rocket" emoji=rocket') == (
+        "Declared output type Rocket (`rocket`)."  # a standard name: nothing to note
+    )
+    form = {"purpose": "Ship", "types": 'win "Win" emoji=sadparrot', "schedule": "off"}
+    [saved] = await d.engine.handle(SetupSubmitted(d.info(), d.actor(ADMIN), form), d.gateway)
+    assert saved.text.startswith("Charter saved.\n" + note.format("sadparrot")), saved.text
+
+
 # --- 3. field names as people write them -------------------------------------------------------
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -62,4 +62,6 @@ async def test_the_person_is_told_in_the_language_they_chose(slack: Slack) -> No
     assert (await slack.event(event)).status == 200
     await slack.settle()
     told = [str(c.args.get("text")) for c in slack.fake.calls if c.method == "chat.postEphemeral"]
-    assert any("Votre réaction :bulb: n'a pas été enregistrée : Slack ne répondait pas" in t for t in told), told
+    assert any("Votre réaction :bulb: n'a pas été enregistrée : Slack ne répondait pas" in t for t in told), (
+        told
+    )

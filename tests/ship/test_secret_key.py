@@ -1,5 +1,6 @@
-"""OUTPUTS_SECRET_KEY from the operator's side: `secret new`, `secret rotate`, `serve` refusing
-Slack OAuth without a key, and `config check` reporting the key and the stored tokens."""
+"""OUTPUTS_SECRET_KEY from the operator's side: `secret new`, `secret rotate`, `secret
+forget-unreadable` after a lost key, `serve` refusing Slack OAuth without a key, and `config
+check` reporting the key and the stored tokens."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.cli import main
 from storage.database import Database
 from storage.secrets import TokenCipher, new_key
+from storage.slack_tables import bots, installations
 from storage.slack_tokens import EncryptedInstallationStore, token_counts
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
@@ -41,13 +44,13 @@ def oauth(env: pytest.MonkeyPatch, db: Database, key: str | None = None) -> None
         env.setenv("OUTPUTS_SECRET_KEY", key)
 
 
-async def installed(db: Database, key: str) -> None:
+async def installed(db: Database, key: str, team: str = "T111") -> None:
     store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(key))
     await store.async_save(
         Installation(
             app_id="A111",
             enterprise_id=None,
-            team_id="T111",
+            team_id=team,
             user_id="W111",
             bot_token=BOT_TOKEN,
             bot_refresh_token="xoxe-1-refresh",
@@ -131,3 +134,52 @@ async def test_secret_rotate_reencrypts_with_the_first_key(env, db: Database, ca
     env.setenv("OUTPUTS_SECRET_KEY", new_key())  # none of the keys that encrypted them
     assert await asyncio.to_thread(main, ["secret", "rotate"]) == 1
     assert "cannot be decrypted" in capsys.readouterr().err
+
+
+async def rows(db: Database) -> dict[str, list[str]]:
+    """The workspaces of the stored installation and bot rows, by table."""
+    async with db.engine.connect() as conn:
+        return {
+            table.name: sorted((await conn.execute(sa.select(table.c.team_id))).scalars())
+            for table in (installations, bots)
+        }
+
+
+async def test_forget_unreadable_deletes_only_what_no_key_opens(env, db: Database, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A lost key: its installations are listed, kept on a dry run and deleted with --yes;
+    those sealed with the current key, or with an older key still listed, are kept."""
+    import asyncio
+
+    lost, current, old = new_key(), new_key(), new_key()
+    await installed(db, lost, "T111")
+    await installed(db, current, "T222")
+    await installed(db, old, "T333")
+    oauth(env, db)
+    env.setenv("OUTPUTS_SERVER__PUBLIC_URL", "https://outputs.example.com")
+    assert await asyncio.to_thread(main, ["secret", "forget-unreadable"]) == 2  # no key at all
+    assert "OUTPUTS_SECRET_KEY is not set" in capsys.readouterr().err
+
+    env.setenv("OUTPUTS_SECRET_KEY", f"{current},{old}")
+    everything = {"slack_installations": ["T111", "T222", "T333"], "slack_bots": ["T111", "T222", "T333"]}
+    assert await asyncio.to_thread(main, ["secret", "forget-unreadable"]) == 0
+    out = capsys.readouterr().out
+    assert "Slack tokens that no key in OUTPUTS_SECRET_KEY opens, in 2 stored rows (1 workspace):" in out
+    assert "workspace T111: slack_installations #" in out and "workspace T111: slack_bots #" in out
+    assert "installed by W111" in out and "T222" not in out and "T333" not in out
+    assert "Nothing was deleted" in out and "secret forget-unreadable --yes" in out
+    assert BOT_TOKEN not in out and "fernet:" not in out and "xoxe" not in out
+    assert await rows(db) == everything  # a dry run
+
+    assert await asyncio.to_thread(main, ["secret", "forget-unreadable", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Deleted them" in out and "https://outputs.example.com/slack/install: T111." in out
+    assert BOT_TOKEN not in out and "fernet:" not in out
+    assert await rows(db) == {"slack_installations": ["T222", "T333"], "slack_bots": ["T222", "T333"]}
+    store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(f"{current},{old}"))
+    for team in ("T222", "T333"):  # what opens still serves
+        found = await store.async_find_installation(enterprise_id=None, team_id=team)
+        assert found is not None and found.bot_token == BOT_TOKEN
+
+    assert await asyncio.to_thread(main, ["secret", "forget-unreadable", "--yes"]) == 0
+    assert "nothing to delete" in capsys.readouterr().out
+    assert (await token_counts(db.engine, TokenCipher(f"{current},{old}"))).unopened == 0

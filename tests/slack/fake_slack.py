@@ -6,7 +6,8 @@ Tests point `slack.api_base_url` at it. It can answer a method with a Slack erro
 `retry_afters` while any are left), or with the HTML error page a proxy or Slack's edge
 answers (`html_errors["conversations.history"] = 3`: a 502, Content-Type text/html, that
 many times; `broken_json` the same page labelled application/json). `response_url`s in
-payloads point at `/respond/…`.
+payloads point at `/respond/…`. `emoji.list` answers the workspace's custom emoji a test puts
+in `emoji` (name → image URL, or `alias:<name>` for an alias), as Slack lists them.
 
 Socket Mode: `apps.connections.open` answers a `ws://` URL on this same server, where
 `/link` plays Slack's side of the WebSocket: it says `hello`, sends the envelopes a test
@@ -53,6 +54,7 @@ class FakeSlack:
     # method → answers left that claim JSON and hold an HTML page (a misconfigured proxy)
     broken_json: dict[str, int] = field(default_factory=dict)
     oauth: dict[str, Any] = field(default_factory=dict)
+    emoji: dict[str, str] = field(default_factory=dict)  # the workspace's custom emoji
     uploads: list[bytes] = field(default_factory=list)
     retry_after: int = 1
     retry_afters: list[int] = field(default_factory=list)
@@ -275,3 +277,6 @@ class FakeSlack:
 
     def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
         return dict(self.oauth)
+
+    def _emoji_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"emoji": dict(self.emoji), "cache_ts": "1575283387.000000"}

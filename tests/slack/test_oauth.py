@@ -192,11 +192,23 @@ async def test_no_token_is_stored_in_plain_text_and_the_bot_still_works(oauth_sl
         assert token.encode() not in everything, token  # …its tokens are not
 
 
-async def test_with_the_key_lost_requests_are_answered_not_crashed(oauth_slack: Slack) -> None:
+async def test_with_the_key_lost_requests_are_answered_not_crashed(
+    oauth_slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
     await install(oauth_slack)
     store = oauth_slack.server.installations
     assert isinstance(store, EncryptedInstallationStore)
     store.cipher = TokenCipher(new_key())  # not the key the tokens were sealed with
-    resp = await oauth_slack.command("help", user="W111")
-    assert resp.status == 200  # bolt answers as for a workspace not installed
+    caplog.clear()
+    for _ in range(3):
+        resp = await oauth_slack.command("help", user="W111")
+        assert resp.status == 200  # bolt answers as for a workspace not installed
     assert not [c for c in oauth_slack.fake.calls if c.method == "users.info"]
+    assert all("reinstall this app" in text for text in oauth_slack.replies())
+    # one clear WARNING, not an ERROR (nor a traceback) per request
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert message.startswith("Slack workspace T111: its stored tokens cannot be decrypted with")
+    assert "run `outputs-bot secret forget-unreadable --yes` and have the workspace install" in message
+    assert warning.exc_info is None and BOT_TOKEN not in message

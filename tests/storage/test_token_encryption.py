@@ -16,6 +16,7 @@ from storage.database import Database, async_url, downgrade, migrate, schema_sta
 from storage.secrets import MARK, MissingSecretKey, SecretKeyError, TokenCipher, is_sealed, new_key
 from storage.slack_tables import bots, installations
 from storage.slack_tokens import EncryptedInstallationStore, reseal_tokens, token_counts
+from storage.unreadable import UNOPENED, Warnings
 
 CLIENT_ID = "111.222"
 # A rotated bot token is long: sealed, it no longer fits slack-sdk's String(200).
@@ -139,9 +140,29 @@ async def test_tokens_sealed_with_a_lost_key_are_found_as_not_installed(
     other = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(new_key()))
     assert await other.async_find_installation(enterprise_id=None, team_id="T111") is None
     assert await other.async_find_bot(enterprise_id=None, team_id="T111") is None
-    errors = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert errors and all(r.exc_info is None for r in errors)
-    assert "Slack workspace T111: a stored token cannot be decrypted with OUTPUTS_SECRET_KEY" in caplog.text
+    assert UNOPENED.get() == "T111"  # what lets the server drop bolt's own ERROR line
+    [warning] = [r for r in caplog.records if r.name == "storage.unreadable"]
+    assert warning.levelname == "WARNING" and warning.exc_info is None
+    assert "Slack workspace T111: its stored tokens cannot be decrypted with OUTPUTS_SECRET" in caplog.text
+    assert "outputs-bot secret forget-unreadable --yes" in caplog.text
+
+
+def test_the_warning_about_a_workspace_comes_once_a_minute_with_a_count(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("storage.unreadable.time.monotonic", lambda: now[0])
+    warnings = Warnings(every=60)
+    for _ in range(5):
+        warnings.warn("T111", "lost")
+    warnings.warn("T222", "lost too")
+    now[0] += 61
+    warnings.warn("T111", "lost")
+    assert [r.getMessage() for r in caplog.records] == [
+        "lost",
+        "lost too",
+        "lost (4 more such lookups since the last warning)",
+    ]
 
 
 async def test_rotation_reencrypts_every_token_with_the_first_key(db: Database) -> None:
