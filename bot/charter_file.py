@@ -119,7 +119,7 @@ def _charter(entry: Any, place: Place) -> tuple[Charter | None, list[str]]:
     types: list[dict[str, Any]] = []
     raw_types = entry.get("types", [])
     for j, t in enumerate(raw_types if isinstance(raw_types, list) else []):
-        found, type_problems = _type(t, place, j)
+        found, type_problems = _type(t, place, j, entry.get("platform"))
         problems += type_problems
         if found is not None:
             types.append(found)
@@ -159,7 +159,7 @@ def _charter(entry: Any, place: Place) -> tuple[Charter | None, list[str]]:
         return None, [place.say(_problem(e)) for e in exc.errors()]
 
 
-def _type(t: Any, place: Place, j: int) -> tuple[dict[str, Any] | None, list[str]]:
+def _type(t: Any, place: Place, j: int, platform: object) -> tuple[dict[str, Any] | None, list[str]]:
     if not isinstance(t, dict):
         return None, [place.say("must be a table", j)]
     key = t.get("key")
@@ -167,6 +167,9 @@ def _type(t: Any, place: Place, j: int) -> tuple[dict[str, Any] | None, list[str
     out = {k: v for k, v in t.items() if k in _TYPE_KEYS and k not in ("fields", "target", "emoji")}
     if "emoji" in t:
         out["emoji"] = emoji_names.from_pasted(str(t["emoji"])) or t["emoji"]
+        unknown = _unknown_emoji(out["emoji"], platform)
+        if unknown:
+            problems.append(place.say(unknown, j, key))
     fields = t.get("fields", [])
     out["fields"] = [
         {"name": f.rstrip("?"), "label": field_label(f.rstrip("?")), "required": not f.endswith("?")}
@@ -188,6 +191,16 @@ def _type(t: Any, place: Place, j: int) -> tuple[dict[str, Any] | None, list[str
     except ValidationError as exc:
         problems += [place.say(_problem(e), j, key) for e in exc.errors()]
     return (None if problems else out), problems
+
+
+def _unknown_emoji(name: object, platform: object) -> str | None:
+    """Why `name` can never tag, or None. Only a Slack workspace has emoji of its own, and
+    they cannot be listed from here: a name that is not standard is taken as one of them."""
+    if not isinstance(name, str) or not name or platform == "slack" or emoji_names.is_standard(name):
+        return None
+    near = emoji_names.close_to(name)
+    hint = f" (did you mean {', '.join(near)}?)" if near else ""
+    return f"emoji {name!r} is not an emoji name{hint}"
 
 
 def _problem(e: Any) -> str:

@@ -259,3 +259,18 @@ def test_cli_errors_are_sentences_and_a_closed_pipe_is_quiet(cli, tmp_path):
     )
     assert len(res.stdout.splitlines()) == 3
     assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr, res.stderr
+
+
+def test_charter_apply_refuses_an_emoji_that_can_never_tag(cli, tmp_path):
+    """Issue 13, point 2, in charter files: a console or Teams charter's emoji must be a
+    standard name; on Slack a name that is not standard may be the workspace's own."""
+    cli("migrate")
+    typo = CHARTERS.replace('emoji = "white_check_mark"', 'emoji = "white_chek_mark"', 1)
+    assert typo != CHARTERS
+    (tmp_path / "typo.toml").write_text(typo)
+    res = cli("charter", "apply", "typo.toml")
+    assert res.returncode == 1, res.stdout
+    assert "emoji 'white_chek_mark' is not an emoji name (did you mean white_check_mark" in res.stderr
+    custom = typo.replace('platform = "console"', 'platform = "slack"')
+    (tmp_path / "custom.toml").write_text(custom)
+    assert cli("charter", "apply", "custom.toml").returncode == 0
