@@ -1,4 +1,5 @@
-"""Who may change a charter (SPEC "Commands": who is an owner)."""
+"""Who may do what (docs/rules.md, "Who may do what"): the workspace-wide admin rule and who
+owns a charter. Every such check in the engine goes through here."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ from bot.events import Actor
 from bot.ports import ChannelInfo
 
 
+def is_admin(actor: Actor, admins: Set[str]) -> bool:
+    """Workspace admins, as the platform says (Slack's admins and owners; Teams has no such
+    signal, its workspace being the whole tenant), and the admins listed in the
+    configuration. They choose the roll-up channel and own every charter."""
+    return actor.is_workspace_admin or actor.user_id in admins
+
+
 def can_own(actor: Actor, channel: ChannelInfo, charter: Charter | None, admins: Set[str]) -> bool:
     """Charter owners; before a charter exists (or while it has no owner), the channel's
-    creator; always workspace admins and the admins listed in the configuration."""
-    if actor.is_workspace_admin or actor.user_id in admins:
+    creator; always admins (`is_admin`) and whoever the platform says owns the channel
+    (a Teams team owner, for that team's channels only)."""
+    if is_admin(actor, admins) or actor.owns_channel:
         return True
     if charter is not None and charter.owners:
         return actor.user_id in charter.owners

@@ -231,6 +231,12 @@ class Charter(BaseModel):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def effective_schedule(self) -> Schedule:
+        """The schedule periods are cut by. `schedule off` (None) stops the posted digest,
+        not the periods: previews, status and targets keep the default week."""
+        return self.schedule or Schedule()
+
     def type(self, key: str) -> OutputType | None:
         return next((t for t in self.types if t.key == key), None)
 

@@ -7,12 +7,11 @@ anything is changed.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
-from datetime import date
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
 from bot import emoji_names
@@ -221,52 +220,48 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+HEADER = "# Outputs charters. Apply with: outputs-bot charter apply FILE.toml\n\n"
+
+
 def dump(charters: list[Charter]) -> str:
-    lines = ["# Outputs charters. Apply with: outputs-bot charter apply FILE.toml", ""]
-    for c in charters:
-        lines.append("[[charter]]")
-        for k, v in (
-            ("platform", c.channel.platform),
-            ("workspace_id", c.channel.workspace_id),
-            ("channel_id", c.channel.channel_id),
-            ("purpose", c.purpose),
-            ("owners", list(c.owners)),
-            ("timezone", c.timezone),
-            ("language", c.language),
-            ("schedule", str(c.schedule) if c.schedule else "off"),
-            ("paused_until", c.paused_until),
-        ):
-            if v is not None:
-                lines.append(f"{k} = {_value(v)}")
-        if c.nudges != Nudges():
-            lines.append(
-                "nudges = { "
-                + ", ".join(f"{k} = {_value(v)}" for k, v in c.nudges.model_dump().items())
-                + " }"
-            )
-        for t in c.types:
-            lines.append("[[charter.types]]")
-            lines.append(f"key = {_value(t.key)}")
-            lines.append(f"label = {_value(t.label)}")
-            for k2, v2 in (("emoji", t.emoji), ("description", t.description or None), ("route", t.route)):
-                if v2:
-                    lines.append(f"{k2} = {_value(v2)}")
-            if t.fields:
-                lines.append("fields = " + _value([f.name + ("" if f.required else "?") for f in t.fields]))
-            if t.target:
-                lines.append(f"target = {_value(str(t.target))}")
-        lines.append("")
-    return "\n".join(lines)
+    """The file `load` reads back to the same charters; defaults are left out to keep it short."""
+    return HEADER + "\n".join(_charter_text(c) for c in charters)
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(str(v), ensure_ascii=False)
+def _charter_text(c: Charter) -> str:
+    # tomli_w writes the values; the table headers are ours, because left to itself it inlines
+    # a short type (`types = [{ … }]`), and the file should read one `[[charter.types]]` each,
+    # the tables `load` names a problem's line by.
+    parts = ["[[charter]]\n" + tomli_w.dumps(_table(c))]
+    if c.nudges != Nudges():
+        parts.append("[charter.nudges]\n" + tomli_w.dumps(c.nudges.model_dump()))
+    parts += ["[[charter.types]]\n" + tomli_w.dumps(_type_table(t)) for t in c.types]
+    return "\n".join(parts)
+
+
+def _table(c: Charter) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "platform": c.channel.platform,
+        "workspace_id": c.channel.workspace_id,
+        "channel_id": c.channel.channel_id,
+        "purpose": c.purpose,
+        "owners": list(c.owners),
+        "timezone": c.timezone,
+        "language": c.language,
+        "schedule": str(c.schedule) if c.schedule else "off",
+    }
+    if c.paused_until is not None:
+        out["paused_until"] = c.paused_until
+    return out
+
+
+def _type_table(t: OutputType) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": t.key, "label": t.label}
+    for k, v in (("emoji", t.emoji), ("description", t.description), ("route", t.route)):
+        if v:
+            out[k] = str(v)
+    if t.fields:
+        out["fields"] = [f.name + ("" if f.required else "?") for f in t.fields]
+    if t.target:
+        out["target"] = str(t.target)
+    return out

@@ -157,7 +157,6 @@ async def _digest_status(app: Any, channel: str | None) -> int:
 
 async def _digest_preview(app: Any, channel: str | None) -> int:
     from adapters.console.run import PrintPoster
-    from bot.charter import Schedule
     from bot.digests import as_reply, compute, post_due
     from bot.periods import period_at
 
@@ -168,7 +167,7 @@ async def _digest_preview(app: Any, channel: str | None) -> int:
             print(f"outputs-bot: no charter for channel {channel}", file=sys.stderr)
             return 1
         for c in charters:  # the current period so far, as `digest preview` shows it
-            period = period_at(c.schedule or Schedule(), c.tz, datetime.now(UTC))
+            period = period_at(c.effective_schedule, c.tz, datetime.now(UTC))
             print(PrintPoster.render(as_reply(await compute(services, c, period)), c.channel))
         return 0
     outcomes = await post_due(services, _Nowhere(), datetime.now(UTC), dry_run=True)
@@ -228,7 +227,6 @@ async def _digest_post(app: Any, channel: str | None) -> int:
 async def _post_current(app: Any, poster: Any, channel: str) -> int:
     """SPEC: `digest --channel ID` posts that channel's digest now. With no closed period
     waiting, that is the current period so far (like `digest post`), outside the claims."""
-    from bot.charter import Schedule
     from bot.digests import as_reply, compute
     from bot.periods import period_at
 
@@ -240,7 +238,7 @@ async def _post_current(app: Any, poster: Any, channel: str) -> int:
             print(f"{c.channel.platform}/{channel}: that platform is not configured", file=sys.stderr)
             failed = True
             continue
-        period = period_at(c.schedule or Schedule(), c.tz, datetime.now(UTC))
+        period = period_at(c.effective_schedule, c.tz, datetime.now(UTC))
         try:
             message_id = await poster.post(as_reply(await compute(app.engine.services, c, period)), c.channel)
         except Exception as exc:  # reported, like any platform error

@@ -305,11 +305,10 @@ class _EnvSource(EnvSettingsSource):
     """OUTPUTS_… variables, read from the mapping given to `load_settings`."""
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
         super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {k.lower(): v for k, v in self._environ.items() if v != ""}
+        # pydantic-settings takes no mapping in place of os.environ; `env_vars` is the public
+        # attribute it reads from, keyed as `case_sensitive=False` keys it, empty as unset.
+        self.env_vars = {k.lower(): v for k, v in environ.items() if v != ""}
 
 
 class _PlatformEnvSource(PydanticBaseSettingsSource):

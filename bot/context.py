@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.access import can_own
+from bot.access import can_own, is_admin
 from bot.charter import ChannelKey, Charter, Schedule
 from bot.events import Actor, Audience, Outbound, Reply
 from bot.i18n import Translator, translator
@@ -86,6 +86,11 @@ class Ctx:
     @property
     def is_owner(self) -> bool:
         return can_own(self.actor, self.channel, self.charter, self.settings.admins)
+
+    @property
+    def is_admin(self) -> bool:
+        """A workspace admin: the workspace-wide commands (`rollup`)."""
+        return is_admin(self.actor, self.settings.admins)
 
     def say(self, text: str, *, view: object = None) -> None:
         self.out.append(

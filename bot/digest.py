@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.charter import Charter, OutputType, Schedule, Target
+from bot.charter import Charter, OutputType, Target
 from bot.deliverable import Deliverable
 from bot.periods import Period, month_start, periods_back
 from bot.ports import Repository
@@ -91,7 +91,7 @@ async def build_digest(
     """One repository call: the per-period counts, the period's rows, the drafts and the
     channel's stored name (used unless `channel_name` is given). The caller has the charter.
     """
-    periods = periods_back(charter.schedule or Schedule(), charter.tz, period, history)
+    periods = periods_back(charter.effective_schedule, charter.tz, period, history)
     bounds = [p.start for p in periods] + [period.end]
     # Month targets count month-to-date; a period that straddles two months also counts its
     # own days, so a digest never says "nothing" next to the deliverables it lists.

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from bot.charter import ChannelKey, Charter, Schedule
+from bot.charter import ChannelKey, Charter
 from bot.context import Services
 from bot.digest import Digest, build_digest
 from bot.events import Audience, Reply
@@ -152,7 +152,7 @@ def due_period(charter: Charter, closed: Period, previous: datetime | None) -> P
 
 def current_period(charter: Charter, now: datetime, previous: datetime | None) -> Period:
     """The period running at `now`: as `due_period` cuts it, so a preview shows what will be posted."""
-    schedule = charter.schedule or Schedule()
+    schedule = charter.effective_schedule
     period = period_at(schedule, charter.tz, now)
     anchor = _latest(previous, charter.schedule_since)
     if anchor is None or previous is None or previous >= period.end:

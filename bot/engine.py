@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from cachetools import LRUCache
+
 from bot import capture
 from bot.charter import ChannelKey, Charter, normalize_emoji
 from bot.commands import setup_form
-from bot.commands.dispatch import run_command
+from bot.commands.dispatch import answers_privately, run_command
 from bot.context import Ctx, EngineSettings, Services
 from bot.deliverable import Via
 from bot.events import (
@@ -46,7 +48,9 @@ UNREAD = Unread()
 class Engine:
     def __init__(self, repo: Repository, clock: Clock, settings: EngineSettings | None = None) -> None:
         self.services = Services(repo, clock, settings or EngineSettings())
-        self._seen: dict[ChannelKey, ChannelInfo] = {}
+        # Bounded so a bot in very many channels does not grow without end; forgetting one only
+        # costs a write. Not thread-safe, and need not be: the engine runs on one event loop.
+        self._seen: LRUCache[ChannelKey, ChannelInfo] = LRUCache(SEEN_CHANNELS)
 
     @property
     def repo(self) -> Repository:
@@ -92,6 +96,13 @@ class Engine:
                 await self._bot_joined(ctx)
         return ctx.out
 
+    @staticmethod
+    def answers_privately(event: CommandInvoked) -> bool:
+        """Whether the command's answers are for the asker alone (`search`, `drafts`, `export`,
+        `digest` but for `digest post`): the command table says so, for adapters that have no
+        ephemeral replies and must choose where to show them."""
+        return answers_privately(event.text)
+
     async def _context(
         self,
         channel: ChannelInfo,
@@ -104,8 +115,6 @@ class Engine:
         # Writing only what changed keeps the hot path (every reaction) free of writes.
         if self._seen.get(channel.key) != channel:
             await self.repo.upsert_channel(channel)
-            if len(self._seen) >= SEEN_CHANNELS:
-                self._seen.pop(next(iter(self._seen)))
             self._seen[channel.key] = channel
         if isinstance(charter, Unread):
             charter = await self.repo.get_charter(channel.key)

@@ -19,7 +19,10 @@ from bot.ports import ChannelInfo, MessageSnapshot
 @dataclass(frozen=True)
 class Actor:
     user_id: str
-    is_workspace_admin: bool = False
+    is_workspace_admin: bool = False  # the whole workspace: a Slack admin or owner
+    # The platform makes them an owner of this event's channel, not of the workspace:
+    # a Teams team owner owns the team's channels but not the tenant (which is Teams' workspace).
+    owns_channel: bool = False
     locale: str | None = None
     is_bot: bool = False
 

@@ -10,9 +10,10 @@ replica learns of a choice within that time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+
+from cachetools import TTLCache
 
 from bot.charter import ChannelKey, Charter
 from bot.events import Actor
@@ -28,22 +29,16 @@ class Languages:
     def __init__(self, repo: Repository, now: Callable[[], datetime]) -> None:
         self.repo = repo
         self.now = now
-        self._cache: dict[tuple[str, str, str], tuple[float, PersonLanguage]] = {}
+        # Not thread-safe, and need not be: every caller runs on the one event loop.
+        self._cache: TTLCache[tuple[str, str, str], PersonLanguage] = TTLCache(CACHE_SIZE, CACHE_SECONDS)
 
     async def stored(self, platform: str, workspace_id: str, user_id: str) -> PersonLanguage | None:
         key = (platform, workspace_id, user_id)
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            found = hit[1]
-        else:
+        found = self._cache.get(key)
+        if found is None:
             found = await self.repo.get_language(platform, workspace_id, user_id) or _NOBODY
-            self._remember(key, found)
+            self._cache[key] = found
         return None if found is _NOBODY or not found.language else found
-
-    def _remember(self, key: tuple[str, str, str], value: PersonLanguage) -> None:
-        if len(self._cache) >= CACHE_SIZE:
-            self._cache.clear()  # entries are cheap to read again
-        self._cache[key] = (time.monotonic() + CACHE_SECONDS, value)
 
     async def reader(self, channel: ChannelKey, actor: Actor) -> str | None:
         """The language to answer `actor` in, storing their platform's locale on the way."""
@@ -58,8 +53,8 @@ class Languages:
                 await self.repo.set_language(
                     channel.platform, channel.workspace_id, actor.user_id, lang, chosen=False, at=self.now()
                 )
-                self._remember(
-                    (channel.platform, channel.workspace_id, actor.user_id), PersonLanguage(language=lang)
+                self._cache[(channel.platform, channel.workspace_id, actor.user_id)] = PersonLanguage(
+                    language=lang
                 )
             return lang
         return stored.language if stored is not None else None
@@ -68,8 +63,8 @@ class Languages:
         await self.repo.set_language(
             channel.platform, channel.workspace_id, user_id, language, chosen=True, at=self.now()
         )
-        self._remember(
-            (channel.platform, channel.workspace_id, user_id), PersonLanguage(language=language, chosen=True)
+        self._cache[(channel.platform, channel.workspace_id, user_id)] = PersonLanguage(
+            language=language, chosen=True
         )
 
 

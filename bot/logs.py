@@ -78,6 +78,33 @@ class Redactor:
         return text
 
 
+class RedactRecords(logging.Filter):
+    """The same masking for handlers that are not ours (a test's log capture, Python's last
+    resort), which format records without our formatters: the record itself is masked."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = self.redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def redact_every_handler(redact: Redactor) -> None:
+    """Mask records on every handler the root logger has now, and on the last resort
+    (idempotent). slack-sdk logs OAuth answers and Authorization headers at DEBUG."""
+    targets = [*logging.getLogger().handlers]
+    if logging.lastResort is not None:
+        targets.append(logging.lastResort)
+    for handler in targets:
+        if not any(isinstance(f, RedactRecords) for f in handler.filters):
+            handler.addFilter(RedactRecords(redact))
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, redact: Redactor) -> None:
         super().__init__()

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 
 import pytest
 
@@ -102,7 +103,9 @@ def test_charter_apply_export_round_trip(cli, tmp_path):
     again = cli("charter", "apply", "c.toml")
     assert "0 created or updated" in again.stdout
     exported = cli("charter", "export").stdout
-    assert 'channel_id = "support"' in exported and 'fields = ["problem", "fix", "area?"]' in exported
+    support = next(c for c in tomllib.loads(exported)["charter"] if c["channel_id"] == "support")
+    assert support["types"][0]["fields"] == ["problem", "fix", "area?"]
+    assert exported.count("[[charter]]") == 2 and "[[charter.types]]" in exported
     (tmp_path / "e.toml").write_text(exported)
     assert "0 created or updated" in cli("charter", "apply", "e.toml").stdout
 

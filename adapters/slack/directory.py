@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,7 +24,7 @@ from bot.events import Actor
 from bot.ports import ChannelInfo, MessageSnapshot
 
 log = logging.getLogger(__name__)
-V = TypeVar("V")
+SIZE = 10_000  # per cache; more than any workspace asks for within a ttl
 
 
 def api_error(exc: Exception) -> str:
@@ -37,30 +37,13 @@ def api_error(exc: Exception) -> str:
     return type(exc).__name__
 
 
-class TTLCache(Generic[V]):
-    def __init__(self, ttl: float, size: int = 10_000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._items: dict[Any, tuple[float, V]] = {}
-
-    def get(self, key: Any) -> V | None:
-        hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, key: Any, value: V) -> None:
-        if len(self._items) >= self.size:
-            self._items.clear()  # crude, and enough: entries are cheap to ask for again
-        self._items[key] = (time.monotonic() + self.ttl, value)
-
-
 class Directory:
+    # cachetools is not thread-safe; these are only touched from the one event loop.
     def __init__(self, ttl: float = 300.0) -> None:
-        self.users: TTLCache[Actor] = TTLCache(ttl)
-        self.channels: TTLCache[ChannelInfo] = TTLCache(ttl)
-        self.members: TTLCache[frozenset[str]] = TTLCache(min(ttl, 60.0))
-        self.emoji: TTLCache[frozenset[str]] = TTLCache(ttl)
+        self.users: TTLCache[tuple[str, str], Actor] = TTLCache(SIZE, ttl)
+        self.channels: TTLCache[tuple[str, str], ChannelInfo] = TTLCache(SIZE, ttl)
+        self.members: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(SIZE, min(ttl, 60.0))
+        self.emoji: TTLCache[str, frozenset[str]] = TTLCache(SIZE, ttl)
 
     async def custom_emoji(self, client: AsyncWebClient, workspace: str) -> frozenset[str] | None:
         """The workspace's custom emoji names (aliases included); None when Slack did not say."""
@@ -75,7 +58,7 @@ class Directory:
             log.warning("emoji.list failed: workspace=%s error=%s%s", workspace, code, hint)
             return None
         found = frozenset(str(name).lower() for name in (resp.get("emoji") or {}))
-        self.emoji.put(workspace, found)
+        self.emoji[workspace] = found
         return found
 
     async def actor(self, client: AsyncWebClient, workspace: str, user_id: str) -> Actor:
@@ -89,7 +72,7 @@ class Directory:
             )
             return Actor(user_id)
         found = convert.actor(user_id, resp.get("user"))
-        self.users.put((workspace, user_id), found)
+        self.users[(workspace, user_id)] = found
         return found
 
     async def channel(self, client: AsyncWebClient, workspace: str, channel_id: str) -> ChannelInfo:
@@ -106,7 +89,7 @@ class Directory:
             )
             return convert.channel_info(workspace, channel_id, None)
         found = convert.channel_info(workspace, channel_id, resp.get("channel"))
-        self.channels.put((workspace, channel_id), found)
+        self.channels[(workspace, channel_id)] = found
         return found
 
     async def member_ids(self, client: AsyncWebClient, workspace: str, channel_id: str) -> frozenset[str]:
@@ -121,7 +104,7 @@ class Directory:
             if not cursor:
                 break
         found = frozenset(members)
-        self.members.put((workspace, channel_id), found)
+        self.members[(workspace, channel_id)] = found
         return found
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.slack import blocks
 from adapters.slack.convert import PLATFORM
-from bot.charter import Charter, Schedule
+from bot.charter import Charter
 from bot.context import Services
 from bot.digests import compute
 from bot.i18n import Translator
@@ -57,7 +57,7 @@ async def home_view(services: Services, t: Translator, workspace: str, user_id: 
 
 
 async def _channel_status(services: Services, t: Translator, charter: Charter) -> str:
-    period = period_at(charter.schedule or Schedule(), charter.tz, services.clock.now())
+    period = period_at(charter.effective_schedule, charter.tz, services.clock.now())
     digest = await compute(services, charter, period)
     lines = [f"<#{charter.channel.channel_id}> — " + t("this period")]
     for line in digest.lines:

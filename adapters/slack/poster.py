@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.retry_after import retry_after as parse_retry_after
 from adapters.slack import blocks, faults
 from adapters.slack.convert import PLATFORM
 from adapters.slack.directory import api_error
@@ -28,14 +29,7 @@ def retry_after(exc: Exception) -> float | None:
     """The Retry-After of a 429 that slack-sdk's retries could not absorb, else None."""
     if not isinstance(exc, SlackApiError) or faults.status_of(exc) != 429:
         return None
-    headers = getattr(exc.response, "headers", None) or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if isinstance(value, list):  # slack-sdk keeps some header values as lists
-        value = value[0] if value else None
-    try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
+    return parse_retry_after(getattr(exc.response, "headers", None), DEFAULT_RETRY_AFTER)
 
 
 class SlackPostError(Exception):

@@ -15,7 +15,6 @@ request id, workspace and channel in the log context.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 
@@ -64,29 +63,6 @@ log = logging.getLogger(__name__)
 # private message: files:write and im:write; a type's custom emoji is checked against
 # emoji.list: emoji:read).
 NEEDED_SCOPES = ("emoji:read", "files:write", "im:write")
-_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9.-]+")
-
-
-class RedactTokens(logging.Filter):
-    """Slack tokens never reach a log: whatever logs them (slack-sdk at DEBUG logs OAuth
-    responses), they are masked on the way out."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("xox…redacted", message)
-            record.args = None
-        return True
-
-
-def install_redaction() -> None:
-    redact = RedactTokens()
-    targets = [*logging.getLogger().handlers]
-    if logging.lastResort is not None:
-        targets.append(logging.lastResort)
-    for handler in targets:
-        if not any(isinstance(f, RedactTokens) for f in handler.filters):
-            handler.addFilter(redact)
 
 
 class ExplainedElsewhere(logging.Filter):
@@ -159,7 +135,7 @@ class SlackServer:
 
     def __init__(self, app: App, settings: Settings, socket_mode: bool = False) -> None:
         s = settings.slack
-        install_redaction()
+        logs.redact_every_handler(logs.Redactor(logs.secrets_of(settings)))
         self.app = app
         self.settings = settings
         self.socket_mode = socket_mode

@@ -53,7 +53,7 @@ from bot.events import (
 from bot.ports import ChannelInfo
 from storage.conversations import ConversationRefs
 
-__all__ = ["PREFIX", "OutputsBot", "is_private_command"]
+__all__ = ["PREFIX", "OutputsBot"]
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +61,6 @@ MEMBER_SECONDS = 2.0  # a mentioned person's roster entry, asked while a command
 TEAM_DETAILS_SECONDS = 3.0  # the connector's team details, asked within an invoke's 5 seconds
 TEAM_DETAILS_RETRY_SECONDS = 60.0  # after a failure, the team's next try
 REMEMBERED = 10_000  # conversation references known to be stored, kept in memory
-# Answers that can show other channels' work or one person's own list: never in a shared thread.
-PRIVATE_COMMANDS = frozenset({"search", "drafts", "export"})
-
-
-def is_private_command(text: str) -> bool:
-    words = text.lower().split()
-    if not words:
-        return False
-    return words[0] in PRIVATE_COMMANDS or (words[0] == "digest" and words[1:2] != ["post"])
 
 
 class OutputsBot(ActivityHandler):
@@ -126,7 +117,7 @@ class OutputsBot(ActivityHandler):
         self._remembered[key] = seen
 
     async def actor(self, turn: TurnContext, wire: dict[str, Any]) -> Actor:
-        return convert.actor(wire, is_admin=await self._is_team_owner(turn, wire))
+        return convert.actor(wire, owns_team=await self._is_team_owner(turn, wire))
 
     async def _is_team_owner(self, turn: TurnContext, wire: dict[str, Any]) -> bool:
         team_id = convert.team_id(wire)
@@ -217,7 +208,9 @@ class OutputsBot(ActivityHandler):
         text = convert.command_text(wire, self.people.aad_by_bf)
         event = CommandInvoked(convert.channel_info(wire), actor, text, prefix=PREFIX)
         outs = await self.handle(turn_context, event)
-        private = is_private_command(text)
+        # Teams has no ephemeral replies: the command table says which answers are the
+        # asker's alone, and those go to a personal chat rather than the shared thread.
+        private = self.engine.answers_privately(event)
         await self.delivery.in_turn(turn_context, outs, convert.tenant_id(wire), private=private)
 
     async def card_submitted(self, turn: TurnContext, wire: dict[str, Any], actor: Actor) -> list[Outbound]:

@@ -98,11 +98,13 @@ def user_id(account: dict[str, Any]) -> str:
     return fit(_str(account.get("aadObjectId")) or _str(account.get("id")))
 
 
-def actor(activity: dict[str, Any], is_admin: bool = False) -> Actor:
+def actor(activity: dict[str, Any], owns_team: bool = False) -> Actor:
+    """A team owner owns the team's channels, not the tenant (Teams' workspace): only the
+    configured admins are workspace admins on Teams (the tenant-wide `rollup`)."""
     sender = _dict(activity.get("from"))
     return Actor(
         user_id=user_id(sender),
-        is_workspace_admin=is_admin,
+        owns_channel=owns_team,
         locale=_str(activity.get("locale")) or None,
         is_bot=_str(sender.get("role")) == "bot",
     )

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -44,6 +42,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from adapters.retry_after import retry_after
 from adapters.teams import cards, faults
 from adapters.teams.adapter import wire_of
 from adapters.teams.convert import PLATFORM
@@ -69,16 +68,8 @@ def rate_limited(exc: Exception) -> RateLimited | None:
     response = getattr(exc, "response", None)
     if getattr(response, "status_code", None) != 429:
         return None
-    value = str((getattr(response, "headers", None) or {}).get("Retry-After") or "").strip()
-    try:
-        wait = float(value)
-    except ValueError:
-        try:
-            wait = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
-            wait = DEFAULT_RETRY_AFTER
-    return RateLimited(max(0.0, wait), "Teams connector 429")
-
+    wait = retry_after(getattr(response, "headers", None), DEFAULT_RETRY_AFTER)
+    return RateLimited(wait, "Teams connector 429")
 
 
 Logic = Callable[[TurnContext], Awaitable[None]]

@@ -202,7 +202,7 @@ async def rollup(ctx: Ctx, args: Args) -> None:
     what = (args.word(0) or "").lower()
     if what not in ("here", "off") or len(args.words) != 1:
         raise UsageError("")
-    if not (ctx.actor.is_workspace_admin or ctx.actor.user_id in ctx.settings.admins):
+    if not ctx.is_admin:
         ctx.say(ctx.t("Only workspace admins can choose the roll-up channel."))
         return
     channel = ctx.key.channel_id if what == "here" else None

@@ -26,10 +26,26 @@ class Command:
     summary: str  # translatable description
     handler: Handler
     owner: bool = False
+    # Its answers show other channels' work or one person's own list: an adapter without
+    # ephemeral replies (Teams) must not show them in a shared conversation.
+    private: bool = False
+    public_if: str | None = None  # the first argument that makes a private command's answers public
+
+    def answers_privately(self, raw: str) -> bool:
+        first = (raw.split() or [""])[0].lower()
+        return self.private and (self.public_if is None or first != self.public_if)
 
 
-def _c(name: str, syntax: str, summary: str, handler: Handler, owner: bool = False) -> Command:
-    return Command(name, syntax, summary, handler, owner)
+def _c(
+    name: str,
+    syntax: str,
+    summary: str,
+    handler: Handler,
+    owner: bool = False,
+    private: bool = False,
+    public_if: str | None = None,
+) -> Command:
+    return Command(name, syntax, summary, handler, owner, private, public_if)
 
 
 COMMANDS: dict[str, Command] = {
@@ -111,15 +127,23 @@ COMMANDS: dict[str, Command] = {
             N_("deliverables of this channel"),
             deliverable_cmds.list_cmd,
         ),
-        _c("drafts", "", N_("my drafts and what each still needs"), deliverable_cmds.drafts),
+        _c("drafts", "", N_("my drafts and what each still needs"), deliverable_cmds.drafts, private=True),
         _c("complete", "<id> field=value …", N_("fill a draft's fields"), deliverable_cmds.complete),
         _c("withdraw", "<id>", N_("withdraw a deliverable"), deliverable_cmds.withdraw),
-        _c("digest", "[preview|post]", N_("the current period's digest (post: owners)"), digest_cmds.digest),
+        _c(
+            "digest",
+            "[preview|post]",
+            N_("the current period's digest (post: owners)"),
+            digest_cmds.digest,
+            private=True,  # a preview is the asker's alone; `post` is for the channel
+            public_if="post",
+        ),
         _c(
             "search",
             "<words>",
             N_("deliverables matching the words, across channels you may see"),
             deliverable_cmds.search,
+            private=True,
         ),
         _c(
             "export",
@@ -127,6 +151,7 @@ COMMANDS: dict[str, Command] = {
             N_("this channel's deliverables as a file"),
             deliverable_cmds.export,
             owner=True,
+            private=True,
         ),
     ]
 }
@@ -160,22 +185,39 @@ def nearest(words: list[str]) -> Command | None:
     return None
 
 
-async def run_command(ctx: Ctx, text: str) -> None:
+def _clean(text: str) -> str:
     # No database stores a NUL, and a lone surrogate cannot even be encoded: whatever the
     # surface (the console reads raw lines), the command is read as the text it can be.
-    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()
-    if len(text) > MAX_COMMAND:
-        ctx.say(ctx.t("That command is too long ({count} characters).", count=ctx.t.number(len(text))))
-        return
-    head = text.split(None, 2)
-    words = [w for w in head[:2]]
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()
+
+
+def resolve(text: str) -> tuple[Command | None, bool, str]:
+    """The command `text` names (or the nearest), whether it names it exactly, and the
+    arguments after its name."""
+    words = text.split(None, 2)[:2]
     cmd = nearest(words) if words else COMMANDS["help"]
     exact = cmd is not None and (not words or " ".join(words[: len(cmd.name.split())]).lower() == cmd.name)
     if cmd is None or not exact:
+        return cmd, False, ""
+    rest = text.split(None, len(cmd.name.split()))
+    return cmd, True, rest[len(cmd.name.split())] if len(rest) > len(cmd.name.split()) else ""
+
+
+def answers_privately(text: str) -> bool:
+    """Whether the answers to the command `text` are for the asker alone (see `Command.private`)."""
+    cmd, exact, raw = resolve(_clean(text))
+    return cmd is not None and exact and cmd.answers_privately(raw)
+
+
+async def run_command(ctx: Ctx, text: str) -> None:
+    text = _clean(text)
+    if len(text) > MAX_COMMAND:
+        ctx.say(ctx.t("That command is too long ({count} characters).", count=ctx.t.number(len(text))))
+        return
+    cmd, exact, raw = resolve(text)
+    if cmd is None or not exact:
         _unknown(ctx, cmd)
         return
-    rest = text.split(None, len(cmd.name.split()))
-    raw = rest[len(cmd.name.split())] if len(rest) > len(cmd.name.split()) else ""
     if cmd.owner and not ctx.is_owner:
         ctx.say(ctx.t("Only owners of this channel's charter can use `{command}`.", command=cmd.name))
         return

@@ -13,7 +13,7 @@ MEMBER, OUTSIDER = ADMIN, "W999"
 
 def forget_channels(slack: Slack) -> None:
     """As after a restart: nothing cached about channels in the directory or the engine."""
-    slack.server.directory.channels = type(slack.server.directory.channels)(300.0)
+    slack.server.directory.channels.clear()
     slack.app.engine._seen.clear()
 
 

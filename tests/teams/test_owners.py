@@ -38,6 +38,18 @@ async def test_a_team_owner_may_change_the_charter(with_graph: Teams) -> None:
     assert tokens[-1] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
+async def test_a_team_owner_owns_the_team_channels_but_not_the_tenant_roll_up(with_graph: Teams) -> None:
+    """A Teams workspace is the whole tenant: a team owner must not move its roll-up."""
+    await with_graph.command("purpose Owners decide", user=OWNER)
+    assert "Only owners" not in with_graph.connector.texts()[-1]
+    await with_graph.command("rollup here", user=OWNER)
+    assert with_graph.connector.texts()[-1] == "Only workspace admins can choose the roll-up channel."
+    await with_graph.command("rollup off", user=OWNER)
+    assert with_graph.connector.texts()[-1] == "Only workspace admins can choose the roll-up channel."
+    await with_graph.command("rollup here", user=ADMIN)  # an admin of the configuration
+    assert with_graph.connector.texts()[-1] == "This channel now receives the workspace roll-up."
+
+
 async def test_a_member_may_not(with_graph: Teams) -> None:
     await with_graph.command("purpose Members cannot", user="member-aad-id")
     assert "Only owners" in with_graph.connector.texts()[-1]
