@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot import logs
+from bot.doorbell import Doorbell
 from bot.i18n import N_
 from bot.ports import Clock
 
@@ -162,38 +163,6 @@ def backoff(attempts: int, policy: InboxPolicy) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-class Doorbell:
-    """Wakes the claimers waiting on this inbox (one per `Workers`): an entry was kept, or a
-    place came free. `rung` counts the rings, so a claimer that looked and found nothing
-    just before a ring does not sleep through it; rings while it is busy are one wake-up."""
-
-    def __init__(self) -> None:
-        self.rung = 0
-        self._sleepers: list[asyncio.Future[None]] = []
-
-    def ring(self) -> None:
-        self.rung += 1
-        sleepers, self._sleepers = self._sleepers, []
-        for sleeper in sleepers:
-            if not sleeper.done():
-                sleeper.set_result(None)
-
-    async def wait(self, seen: int, timeout: float) -> bool:
-        """Sleep until a ring after `seen` (True), or for `timeout` seconds (False)."""
-        if self.rung != seen:
-            return True
-        sleeper: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append(sleeper)
-        try:
-            await asyncio.wait_for(sleeper, timeout)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            if sleeper in self._sleepers:
-                self._sleepers.remove(sleeper)
-
-
 class Inbox:
     """What adapters call: `accept` before answering. The claimer is woken at once."""
 
@@ -262,7 +231,9 @@ class Workers:
         self._stopping = True
         self.inbox.bell.ring()
         claimer, self._claimer = self._claimer, None
-        if claimer is not None:
+        if claimer is not None:  # it may be sleeping off a database outage: not for long
+            await asyncio.wait({claimer}, timeout=grace)
+            claimer.cancel()
             await asyncio.gather(claimer, return_exceptions=True)
         if self._running:
             _, slow = await asyncio.wait(set(self._running), timeout=grace)
