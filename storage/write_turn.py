@@ -17,21 +17,33 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 
+class NestedWriteTurn(RuntimeError):
+    """A write transaction begun inside another one of the same task: it would wait for
+    itself for ever. A bug of ours, said at once instead of hanging."""
+
+
 class WriteTurn:
     """A lock whose waiters are served `first` ones first, then in arrival order. One event
-    loop only (a new loop gets a new turn: see `storage.database.Database`)."""
+    loop only (a new loop gets a new turn: see `storage.database.Database`). Not re-entrant:
+    asking again while holding it raises `NestedWriteTurn`."""
 
     def __init__(self) -> None:
         self._held = False
         self._queue: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
+        self._holder: asyncio.Task[object] | None = None
 
     @asynccontextmanager
     async def __call__(self, first: bool = False) -> AsyncIterator[None]:
+        me = asyncio.current_task()
+        if self._held and self._holder is me:
+            raise NestedWriteTurn("a write transaction inside another: it would wait for itself")
         await self._acquire(first)
+        self._holder = me
         try:
             yield
         finally:
+            self._holder = None
             self._release()
 
     async def _acquire(self, first: bool) -> None:

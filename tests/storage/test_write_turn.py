@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from storage.write_turn import WriteTurn
+import pytest
+
+from storage.write_turn import NestedWriteTurn, WriteTurn
 
 
 async def _writer(turn: WriteTurn, name: str, order: list[str], first: bool = False) -> None:
@@ -92,3 +94,25 @@ async def test_a_waiter_cancelled_as_its_turn_came_passes_it_on() -> None:
     async with asyncio.timeout(1):
         await after
     assert order == ["after"]
+
+
+async def test_a_turn_asked_for_inside_itself_fails_at_once_instead_of_hanging() -> None:
+    turn = WriteTurn()
+    async with asyncio.timeout(1):
+        async with turn():
+            with pytest.raises(NestedWriteTurn):
+                async with turn(first=True):
+                    pass
+        async with turn():  # and it was given back
+            pass
+
+
+async def test_tasks_started_inside_a_turn_wait_for_it_like_any_other() -> None:
+    turn, order = WriteTurn(), []
+    async with turn():
+        # a task copies the context: it must not pass for the holder
+        other = asyncio.create_task(_writer(turn, "other", order))
+        await asyncio.sleep(0)
+        order.append("holder")
+    await other
+    assert order == ["holder", "other"]
