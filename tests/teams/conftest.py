@@ -137,3 +137,24 @@ def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 async def teams(db: Database) -> AsyncIterator[Teams]:
     async for t in start_teams(db, anonymous_settings()):
         yield t
+
+
+# A team whose owners Graph knows (resource-specific consent): the first channel has the
+# team's id, and Graph names its group and owner.
+TEAM = "19:efa9296d959346209fea44151c742e73@thread.skype"
+GROUP = "02ce3874-dd86-41ba-bddc-013f34019978"
+OWNER = "owner-aad-id"
+graph_tokens: list[str] = []  # the tenants a Graph token was asked for
+
+
+async def _graph_token(tenant: str) -> str:
+    graph_tokens.append(tenant)
+    return "graph-token"
+
+
+@pytest.fixture
+async def with_graph(db: Database) -> AsyncIterator[Teams]:
+    async for t in start_teams(db, anonymous_settings(), graph_token=_graph_token):
+        t.connector.team_groups[TEAM] = GROUP
+        t.connector.team_owners[GROUP] = {OWNER}
+        yield t

@@ -22,7 +22,7 @@ clearly what was not done; the activity is answered 200, and nothing is logged a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -32,10 +32,9 @@ import sqlalchemy as sa
 
 from adapters.teams import convert
 from adapters.teams.cards import FILE_CONSENT, FILE_INFO
-from storage.database import Database
 from storage.models import InboxRow
 from storage.pending_files import PendingFiles
-from tests.teams.conftest import ADMIN, Teams, anonymous_settings, start_teams
+from tests.teams.conftest import ADMIN, OWNER, Teams
 from tests.teams.fake_connector import HANG, HTML, THROTTLED
 from tests.teams.test_files import answer, export
 from tests.teams.test_inbox import inbox_down, taken
@@ -43,8 +42,6 @@ from tests.teams.test_route import DELIVER, GENERAL, SUPPORT_KEY, channel_ref, d
 
 FAULTS = [HTML, THROTTLED, HANG]
 TEAM = GENERAL
-GROUP = "02ce3874-dd86-41ba-bddc-013f34019978"
-OWNER = "owner-aad-id"
 PRIVATE = "19:5b6c7d8e9f0a41b2c3d4e5f6a7b8c9d0@thread.tacv2"  # a private channel of the team
 
 
@@ -293,18 +290,6 @@ async def test_a_files_card_left_unanswered_is_not_followed_by_expired(teams: Te
 # --- degraded, still answered --------------------------------------------------------------------
 
 
-async def graph_token(tenant: str) -> str:
-    return "graph-token"
-
-
-@pytest.fixture
-async def with_graph(db: Database) -> AsyncIterator[Teams]:
-    async for t in start_teams(db, anonymous_settings(), graph_token=graph_token):
-        t.connector.team_groups[TEAM] = GROUP
-        t.connector.team_owners[GROUP] = {OWNER}
-        yield t
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_team_details_that_fail_still_leave_the_command_answered(with_graph: Teams, fault: str) -> None:
     spoil(with_graph, "team", fault)
@@ -321,4 +306,3 @@ async def test_a_command_neither_kept_nor_told_is_answered_503(
         resp = await teams.client.post("/api/messages", json=typed(teams, "purpose Lost"))
     assert resp.status == 503  # the only way left to say "not received"
     assert said(teams) == [] and spent(teams)
-

@@ -3,31 +3,10 @@ of their team; configured admins own everything; other members are told they can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from adapters.teams import convert
-from storage.database import Database
-from tests.teams.conftest import ADMIN, Teams, anonymous_settings, start_teams
-
-TEAM = "19:efa9296d959346209fea44151c742e73@thread.skype"
-GROUP = "02ce3874-dd86-41ba-bddc-013f34019978"
-OWNER = "owner-aad-id"
-tokens: list[str] = []
-
-
-async def graph_token(tenant: str) -> str:
-    tokens.append(tenant)
-    return "graph-token"
-
-
-@pytest.fixture
-async def with_graph(db: Database) -> AsyncIterator[Teams]:
-    async for t in start_teams(db, anonymous_settings(), graph_token=graph_token):
-        t.connector.team_groups[TEAM] = GROUP
-        t.connector.team_owners[GROUP] = {OWNER}
-        yield t
+from tests.teams.conftest import ADMIN, OWNER, TEAM, Teams, graph_tokens
 
 
 async def test_a_team_owner_may_change_the_charter(with_graph: Teams) -> None:
@@ -35,7 +14,7 @@ async def test_a_team_owner_may_change_the_charter(with_graph: Teams) -> None:
     assert "Only owners" not in with_graph.connector.texts()[-1]
     graph = [c for c in with_graph.connector.calls if c.path.startswith("/graph/")]
     assert graph and graph[0].body["Authorization"] == "Bearer graph-token"
-    assert tokens[-1] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    assert graph_tokens[-1] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
 async def test_a_team_owner_owns_the_team_channels_but_not_the_tenant_roll_up(with_graph: Teams) -> None:
