@@ -129,8 +129,7 @@ def _claim_statement(limit: int) -> sa.Update:
 
 
 _MINE = sa.and_(_T.c.id == sa.bindparam("item_id"), _T.c.owner == sa.bindparam("me"))
-_FINISH = sa.update(_T).where(_MINE).values(status=DONE, finished_at=sa.bindparam("at"), lease_until=None)
-_FINISH_MANY = (
+_FINISH = (
     sa.update(_T)
     .where(_T.c.id.in_(sa.bindparam("item_ids", expanding=True)), _T.c.owner == sa.bindparam("me"))
     .values(status=DONE, finished_at=sa.bindparam("at"), lease_until=None)
@@ -222,7 +221,7 @@ class SqlInbox(Store):
             statement = self._claims[limit] = _claim_statement(limit)
         async with self.db.write() as conn:
             if finished:  # the last ones' end and the next ones' start: one transaction
-                await conn.execute(_FINISH_MANY, {"item_ids": list(finished), "me": owner, "at": at})
+                await conn.execute(_FINISH, {"item_ids": list(finished), "me": owner, "at": at})
             if limit <= 0:
                 return []
             rows = (await conn.execute(statement, {"at": at, "owner": owner, "until": at + lease})).all()
@@ -248,7 +247,7 @@ class SqlInbox(Store):
 
     async def finish(self, item_id: int, owner: str, at: datetime) -> None:
         async with self.db.write() as conn:
-            await conn.execute(_FINISH, {"item_id": item_id, "me": owner, "at": at})
+            await conn.execute(_FINISH, {"item_ids": [item_id], "me": owner, "at": at})
 
     async def retry(self, item_id: int, owner: str, not_before: datetime, error: str) -> None:
         await self._settle(
