@@ -19,12 +19,11 @@ from aiohttp import web
 
 from adapters.metrics import Metrics
 from adapters.platform import PlatformServer
+from adapters.runtime import Runtime
 from bot import logs
-from bot.bootstrap import App
-from storage.database import SchemaBehind, ensure_current
 
 log = logging.getLogger(__name__)
-APP_KEY = web.AppKey("outputs_app", App)
+APP_KEY = web.AppKey("outputs_app", Runtime)
 METRICS_KEY = web.AppKey("outputs_metrics", Metrics)
 # aiohttp 3.12+ wants typed request keys; older ones take a string.
 KIND: Any = web.RequestKey("outputs_kind", str) if hasattr(web, "RequestKey") else "outputs_kind"
@@ -80,21 +79,21 @@ class HealthCheck:
     in a task of its own that the answer stops waiting for; probes arriving meanwhile wait
     on the same look instead of starting more."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Runtime) -> None:
         self.app = app
-        self._look: asyncio.Task[None] | None = None
+        self._look: asyncio.Task[str | None] | None = None
 
     async def answer(self) -> web.Response:
         if self._look is None or self._look.done():
-            self._look = asyncio.get_running_loop().create_task(ensure_current(self.app.db))
+            self._look = asyncio.get_running_loop().create_task(self.app.schema_problem())
             self._look.add_done_callback(_retrieve)
         done, _ = await asyncio.wait({self._look}, timeout=HEALTH_TIMEOUT_SECONDS)
         if not done:
             log.warning("health check: the database did not answer within %g s", HEALTH_TIMEOUT_SECONDS)
             return web.json_response({"status": "unavailable", "database": "no answer"}, status=503)
         exc = self._look.exception()
-        if isinstance(exc, SchemaBehind):
-            return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
+        if exc is None and (behind := self._look.result()) is not None:
+            return web.json_response({"status": "unavailable", "database": behind}, status=503)
         if exc is not None:  # an unreachable database is exactly what this endpoint reports
             log.warning("health check: database unreachable: %s", type(exc).__name__)
             return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
@@ -104,7 +103,7 @@ class HealthCheck:
 HEALTH_KEY = web.AppKey("outputs_health", HealthCheck)
 
 
-def _retrieve(task: asyncio.Task[None]) -> None:
+def _retrieve(task: asyncio.Task[str | None]) -> None:
     if not task.cancelled():
         task.exception()  # looked at by `answer`, or by nobody when no probe waited that long
 
@@ -131,7 +130,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def build_web_app(
-    app: App, servers: list[PlatformServer], metrics_: Metrics | None = None
+    app: Runtime, servers: list[PlatformServer], metrics_: Metrics | None = None
 ) -> web.Application:
     """The server for `app`; its metrics (a fresh registry unless given) observe the engine too."""
     m = metrics_ or Metrics()
@@ -144,4 +143,5 @@ def build_web_app(
     web_app.router.add_get("/metrics", metrics)
     for server in servers:
         server.add_routes(web_app)
+
     return web_app

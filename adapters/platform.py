@@ -10,7 +10,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.bootstrap import App
+from adapters.runtime import Runtime
 from bot.digests import Poster
 from bot.inbox import Classify, Handler, Workers, first_reason
 
@@ -46,7 +46,7 @@ class Posters:
         return await self._by_platform[channel.platform].post(reply, channel)
 
 
-def inbox_workers(app: App, servers: list[PlatformServer]) -> Workers:
+def inbox_workers(app: Runtime, servers: list[PlatformServer]) -> Workers:
     """One pool of workers for every platform's inbox entries."""
     handlers: dict[str, Handler] = {}
     for server in servers:

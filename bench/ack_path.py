@@ -128,9 +128,9 @@ def _outputs(port_q: Any, api_url: str, db_url: str, work: bool = True) -> None:
 
     from adapters.http import build_web_app
     from adapters.platform import inbox_workers
-    from adapters.serve import settle_memory
     from adapters.slack.server import SlackServer
-    from bot.bootstrap import build
+    from app.bootstrap import build
+    from app.serve import settle_memory
     from bot.config import load_settings
 
     async def main() -> None:

@@ -223,7 +223,7 @@ class Measured:
 
 async def _child(spec: dict[str, Any]) -> Measured:
     """One measurement, in a fresh process (see the module's docstring)."""
-    from adapters.serve import settle_memory
+    from app.serve import settle_memory
     from bot import export as exporting
     from bot.commands.deliverable_cmds import CHAT_EXPORT_MAX_ROWS
     from storage.database import Database

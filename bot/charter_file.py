@@ -15,9 +15,11 @@ import tomli_w
 from pydantic import ValidationError
 
 from bot import emoji_names
-from bot.charter import ChannelKey, Charter, Nudges, OutputType, RuleError, field_label
+from bot.charter import ChannelKey, Charter, Nudges, OutputType, RuleError, field_label, stamped
 from bot.config import parse_schedule
+from bot.context import Services
 from bot.i18n import LANGUAGES
+from bot.ports import ConflictError
 
 _CHARTER_KEYS = {
     "platform",
@@ -265,3 +267,42 @@ def _type_table(t: OutputType) -> dict[str, Any]:
     if t.target:
         out["target"] = str(t.target)
     return out
+
+
+_NOT_COMPARED = {"version", "created_at", "updated_at", "updated_by", "schedule_since"}
+
+
+async def apply(services: Services, charters: list[Charter], by: str, source: str) -> int:
+    """Store each charter of a file as its channel's new version; return how many changed.
+
+    Through the engine's own save path: the history keeps who and which file, and a running
+    scheduler is told (`charter_changed`). A charter edited meanwhile in chat is read again
+    and the file's version applied over it: the file is what the operator asked for.
+    """
+    changed = 0
+    for c in charters:
+        while True:
+            current = await services.repo.get_charter(c.channel)
+            now = services.clock.now()
+            update = c.model_copy(
+                update={
+                    "version": current.version if current else 0,
+                    "created_at": current.created_at if current else now,
+                }
+            )
+            if current and _same(current, update):
+                break
+            try:
+                await services.repo.save_charter(
+                    stamped(update, current, now), by, f"charter apply {source}", now
+                )
+            except ConflictError:
+                continue
+            services.charter_changed(c.channel)
+            changed += 1
+            break
+    return changed
+
+
+def _same(a: Charter, b: Charter) -> bool:
+    return a.model_dump(exclude=_NOT_COMPARED) == b.model_dump(exclude=_NOT_COMPARED)

@@ -40,6 +40,7 @@ from pydantic_settings import (
 )
 
 from bot.charter import WEEKDAYS, Schedule, valid_timezone
+from bot.secret_keys import parse_keys
 
 ENV_PREFIX = "OUTPUTS_"
 MASK = "********"
@@ -145,8 +146,6 @@ class TeamsSettings(_Section):
 
 def _fernet_keys(v: SecretStr | None) -> SecretStr | None:
     if v is not None:
-        from storage.secrets import parse_keys
-
         parse_keys(v.get_secret_value())  # a ValueError says what is wrong and how to make one
     return v
 

@@ -9,24 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
+from bot.platform_ports import ConsoleMessage
 from storage.convert import without_nul
 from storage.database import Database
 from storage.models import ConsoleMessageRow
-
-
-class ConsoleMessage(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    id: int
-    workspace_id: str
-    channel_id: str
-    user_id: str
-    text: str
-    thread_id: str | None = None
-    deleted: bool = False
-    created_at: datetime
 
 
 class ConsoleMessages:

@@ -12,23 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
 from bot.charter import ChannelKey
+from bot.platform_ports import ConversationRef
 from storage.base import Store
 from storage.convert import channel_where
 from storage.models import ConversationRefRow
-
-
-class ConversationRef(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    platform: str
-    workspace_id: str
-    channel_id: str
-    service_url: str
-    reference: dict[str, Any]
-    updated_at: datetime
 
 
 class ConversationRefs(Store):

@@ -12,8 +12,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
+from bot.platform_ports import PendingFile
 from storage.base import Store
 from storage.models import PendingFileRow
 
@@ -22,22 +22,6 @@ TOKEN_BYTES = 24  # 32 URL-safe characters: unguessable, and short enough for a 
 
 _TABLE = PendingFileRow.__table__
 _BY_TOKEN = sa.select(_TABLE).where(_TABLE.c.token == sa.bindparam("token"))
-
-
-class PendingFile(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    token: str
-    platform: str
-    workspace_id: str
-    user_id: str
-    filename: str
-    content: str
-    created_at: datetime
-
-    @property
-    def data(self) -> bytes:
-        return self.content.encode("utf-8")
 
 
 def _now(at: datetime | None) -> datetime:

@@ -13,12 +13,9 @@ from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.secret_keys import KEY_ENV, parse_keys
+
 MARK = "fernet:"
-KEY_ENV = "OUTPUTS_SECRET_KEY"
-MAKE_A_KEY = (
-    "make one with `outputs-bot secret new` (or: python -c "
-    '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
-)
 
 
 class SecretKeyError(Exception):
@@ -32,27 +29,6 @@ class MissingSecretKey(SecretKeyError):
 class UnreadableToken(SecretKeyError):
     """A stored token is encrypted, and none of the keys given opens it: the key that
     sealed it is missing (put back), or lost (`outputs-bot secret forget-unreadable`)."""
-
-
-def new_key() -> str:
-    return Fernet.generate_key().decode()
-
-
-def parse_keys(text: str) -> list[Fernet]:
-    """`key1,key2,…` → their Fernets, first first. The message never echoes a key."""
-    parts = [p.strip() for p in text.split(",")]
-    if not any(parts):
-        raise ValueError(f"no key given; {MAKE_A_KEY}")
-    fernets = []
-    for n, part in enumerate(parts, 1):
-        try:
-            fernets.append(Fernet(part.encode()))
-        except (ValueError, TypeError):
-            which = f"key {n} of {len(parts)}" if len(parts) > 1 else "the key"
-            raise ValueError(
-                f"{which} is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
-            ) from None
-    return fernets
 
 
 def is_sealed(value: str | None) -> bool:

@@ -24,10 +24,11 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
     AsyncSQLAlchemyInstallationStore,
     SQLAlchemyInstallationStore,
 )
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.secrets import SecretKeyError, TokenCipher, is_sealed
-from storage.slack_tables import TOKEN_COLUMNS, bots, installations
+from storage.slack_tables import TOKEN_COLUMNS, bots, enterprise_of, installations
 from storage.unreadable import UNOPENED, Warnings, unopened_message, workspace_of
 
 _BOT_TOKENS = ("bot_token", "bot_refresh_token")
@@ -177,3 +178,22 @@ async def token_counts(engine: AsyncEngine, cipher: TokenCipher | None = None) -
                         except SecretKeyError:
                             unopened += 1
     return TokenCounts(encrypted, plain, unopened)
+
+
+class SlackTokens:
+    """`bot.platform_ports.SlackTokenStore` on the project's database: what the Slack
+    adapter's OAuth needs, built by the composition root with the key that seals tokens."""
+
+    def __init__(self, engine: AsyncEngine, client_id: str, key: str) -> None:
+        self._engine = engine
+        self._client_id = client_id
+        self.installations = EncryptedInstallationStore(
+            client_id=client_id, engine=engine, cipher=TokenCipher(key)
+        )
+        self.unopened = UNOPENED
+
+    def oauth_states(self, expiration_seconds: int) -> AsyncSQLAlchemyOAuthStateStore:
+        return AsyncSQLAlchemyOAuthStateStore(expiration_seconds=expiration_seconds, engine=self._engine)
+
+    async def enterprise_of(self, workspace_id: str) -> str | None:
+        return await enterprise_of(self._engine, self._client_id, workspace_id)

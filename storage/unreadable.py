@@ -26,7 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.secrets import KEY_ENV, SecretKeyError, TokenCipher, UnreadableToken
+from bot.secret_keys import KEY_ENV
+from storage.secrets import SecretKeyError, TokenCipher, UnreadableToken
 from storage.slack_tables import TOKEN_COLUMNS, bots, installations
 
 log = logging.getLogger(__name__)

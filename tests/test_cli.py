@@ -45,7 +45,7 @@ def cli(tmp_path):
 
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "app.cli", *args],
             input=input,
             text=True,
             env=env,
@@ -190,7 +190,7 @@ def test_export_streams_every_row_as_the_whole_list_export_lays_it_out(cli, tmp_
     env["PYTHONIOENCODING"] = "utf-8"
 
     def export(*args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "bot.cli", "export", *args], env=env, cwd=tmp_path,
+        res = subprocess.run([sys.executable, "-m", "app.cli", "export", *args], env=env, cwd=tmp_path,
                              capture_output=True, timeout=60)  # bytes: "\r" must reach us untranslated
         assert res.returncode == 0, res.stderr
         return res.stdout.decode("utf-8")
@@ -257,7 +257,7 @@ def test_cli_errors_are_sentences_and_a_closed_pipe_is_quiet(cli, tmp_path):
     script = "\n".join([":channel support", *lines])
     cli("shell", input=script + "\n:quit\n")
     res = subprocess.run(
-        f"{sys.executable} -m bot.cli export --format csv | head -3",
+        f"{sys.executable} -m app.cli export --format csv | head -3",
         shell=True, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
     assert len(res.stdout.splitlines()) == 3

@@ -8,22 +8,18 @@ from collections.abc import Iterable
 
 from adapters.console.shell import Shell
 from adapters.console.world import PLATFORM, MovableClock
-from bot.bootstrap import App
+from adapters.runtime import Runtime
 from bot.charter import ChannelKey
 from bot.events import Reply
 from bot.markup import to_plain
-from storage.console_store import ConsoleMessages
 
 
 async def run_shell(
-    app: App, script: Iterable[str], *, interactive_rest: bool = True, clock: MovableClock | None = None
+    app: Runtime, clock: MovableClock, script: Iterable[str], *, interactive_rest: bool = True
 ) -> Shell:
-    clock = clock or MovableClock()
-    # The engine reads time from the shell's clock, so `:time +3d` moves everything.
-    app.engine.services.clock = clock
-    shell = Shell(
-        app.engine, ConsoleMessages(app.db), clock, print, user=app.settings.console.user, prefix="/outputs"
-    )
+    """`app` was built on `clock` (the engine reads time from it, so `:time +3d` moves everything)."""
+    user = app.settings.console.user
+    shell = Shell(app.engine, app.console_messages, clock, print, user=user, prefix="/outputs")
     await shell.start()
     tty = sys.stdin.isatty()
     for line in script:

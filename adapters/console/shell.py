@@ -37,8 +37,8 @@ from bot.events import (
 )
 from bot.i18n import N_, Translator, translator
 from bot.markup import to_plain
-from bot.scheduler import next_wakeup, run_pass
-from storage.console_store import ConsoleMessage, ConsoleMessages
+from bot.passes import next_wakeup, run_pass
+from bot.platform_ports import ConsoleMessage, ConsoleMessageStore
 
 HELP = N_("""\
 Console lines:
@@ -66,7 +66,7 @@ class Shell:
     def __init__(
         self,
         engine: Engine,
-        messages: ConsoleMessages,
+        messages: ConsoleMessageStore,
         clock: MovableClock,
         write: Callable[[str], None],
         *,

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.charter import ChannelKey
+from bot.platform_ports import ConsoleMessageStore
 from bot.ports import ChannelInfo, MessageSnapshot
-from storage.console_store import ConsoleMessages
 
 PLATFORM = "console"
 WORKSPACE = "console"
@@ -54,7 +54,7 @@ def permalink(channel: str, message_id: int) -> str:
 class ConsoleGateway:
     """What the engine may ask the console: messages come from the database."""
 
-    def __init__(self, messages: ConsoleMessages, channels: dict[str, Channel]) -> None:
+    def __init__(self, messages: ConsoleMessageStore, channels: dict[str, Channel]) -> None:
         self.messages = messages
         self.channels = channels
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from contextvars import ContextVar
 
 import aiohttp
 from aiohttp import web
@@ -30,8 +31,6 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -41,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http import METRICS_KEY, label
 from adapters.metrics import Metrics
 from adapters.refusals import Refusals
+from adapters.runtime import Runtime
 from adapters.slack import faults, inbound
 from adapters.slack.directory import Directory, api_error
 from adapters.slack.handlers import Handlers
@@ -49,13 +49,9 @@ from adapters.slack.observed import observed, request_kind, request_seen, socket
 from adapters.slack.poster import SlackPoster
 from adapters.slack.retries import retry_handlers
 from bot import logs
-from bot.bootstrap import App
 from bot.config import Settings
 from bot.inbox import Handler, first_reason
-from storage.secrets import KEY_ENV, MAKE_A_KEY, TokenCipher
-from storage.slack_tables import enterprise_of
-from storage.slack_tokens import EncryptedInstallationStore
-from storage.unreadable import UNOPENED
+from bot.platform_ports import SlackTokenStore
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +69,18 @@ class ExplainedElsewhere(logging.Filter):
 
     BOLT_LOGGER = "slack_bolt.AsyncMultiTeamsAuthorization"
 
+    def __init__(self, unopened: ContextVar[str | None]) -> None:
+        super().__init__()
+        self.unopened = unopened
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return UNOPENED.get() is None or not str(record.msg).startswith("Although the app should")
+        return self.unopened.get() is None or not str(record.msg).startswith("Although the app should")
 
     @classmethod
-    def install(cls) -> None:
+    def install(cls, unopened: ContextVar[str | None]) -> None:
         bolt = logging.getLogger(cls.BOLT_LOGGER)
         if not any(isinstance(f, cls) for f in bolt.filters):
-            bolt.addFilter(cls())
+            bolt.addFilter(cls(unopened))
 
 
 def refused_kind(body: str, content_type: str) -> str:
@@ -133,7 +133,7 @@ class SocketMode(AsyncSocketModeHandler):
 class SlackServer:
     name = "slack"
 
-    def __init__(self, app: App, settings: Settings, socket_mode: bool = False) -> None:
+    def __init__(self, app: Runtime, settings: Settings, socket_mode: bool = False) -> None:
         s = settings.slack
         logs.redact_every_handler(logs.Redactor(logs.secrets_of(settings)))
         self.app = app
@@ -149,7 +149,7 @@ class SlackServer:
         self.oauth = not socket_mode and bool(s.client_id) and s.client_secret is not None
         self.client = self._client(None if self.oauth else token)
         self.authorize: AsyncInstallationStoreAuthorize | None = None
-        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        self.tokens: SlackTokenStore | None = None
         secret = s.signing_secret.get_secret_value() if s.signing_secret is not None else None
         # Socket Mode has no secret and takes nothing over HTTP, so none is needed there
         self.verifier = SignatureVerifier(secret or "unused")
@@ -166,7 +166,7 @@ class SlackServer:
             )
         intake = Intake(app.inbox, self.client_for, self.directory, app.engine.services.languages.reader)
         self.handlers = Handlers(app.engine, self.directory, s.command, intake, self.classify, self.session)
-        self.handlers.register(self.bolt, revocation=self.installations is not None)
+        self.handlers.register(self.bolt, revocation=self.tokens is not None)
         self.poster = SlackPoster(self.client_for)
         self.socket: SocketMode | None = None
 
@@ -182,14 +182,12 @@ class SlackServer:
         s = self.settings.slack
         assert s.client_secret is not None
         client_secret = s.client_secret.get_secret_value()
-        engine = self.app.db.engine
         key = self.settings.security.secret_key
-        if key is None:  # adapters.serve refuses to start first; this guards any other caller
-            raise RuntimeError(f"Slack OAuth needs {KEY_ENV} to encrypt the stored tokens; {MAKE_A_KEY}")
-        cipher = TokenCipher(key.get_secret_value())
-        ExplainedElsewhere.install()
-        self.installations = EncryptedInstallationStore(client_id=s.client_id, engine=engine, cipher=cipher)
-        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+        if key is None:  # app.serve refuses to start first; this guards any other caller
+            raise RuntimeError("Slack OAuth needs OUTPUTS_SECRET_KEY to encrypt the stored tokens")
+        self.tokens = tokens = self.app.slack_tokens(s.client_id, key.get_secret_value())
+        ExplainedElsewhere.install(tokens.unopened)
+        states = tokens.oauth_states(expiration_seconds=600)
         scopes = list(dict.fromkeys([*s.scopes, *NEEDED_SCOPES]))
         public = self.settings.server.public_url.rstrip("/")
         oauth = AsyncOAuthSettings(
@@ -199,12 +197,12 @@ class SlackServer:
             install_path=s.installation_path,
             redirect_uri_path=s.redirect_uri_path,
             redirect_uri=f"{public}{s.redirect_uri_path}" if public else None,
-            installation_store=self.installations,
+            installation_store=tokens.installations,
             state_store=states,
         )
         self.authorize = AsyncInstallationStoreAuthorize(
             logger=log,
-            installation_store=self.installations,
+            installation_store=tokens.installations,
             client_id=s.client_id,
             client_secret=client_secret,
             token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes,
@@ -221,9 +219,9 @@ class SlackServer:
 
     async def client_for(self, workspace_id: str) -> AsyncWebClient | None:
         """A client with the workspace's bot token (rotated when it is about to expire)."""
-        if self.authorize is None:
+        if self.authorize is None or self.tokens is None:
             return self.client
-        enterprise = await enterprise_of(self.app.db.engine, self.settings.slack.client_id, workspace_id)
+        enterprise = await self.tokens.enterprise_of(workspace_id)
         result = await self.authorize(
             context=AsyncBoltContext(client=self.client),
             enterprise_id=enterprise,
@@ -324,5 +322,5 @@ class SlackServer:
         await self.session.close()
 
 
-def build(app: App, settings: Settings, socket_mode: bool = False) -> SlackServer:
+def build(app: Runtime, settings: Settings, socket_mode: bool = False) -> SlackServer:
     return SlackServer(app, settings, socket_mode)

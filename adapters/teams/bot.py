@@ -50,8 +50,8 @@ from bot.events import (
     Outbound,
     SetupSubmitted,
 )
+from bot.platform_ports import ConversationStore
 from bot.ports import ChannelInfo
-from storage.conversations import ConversationRefs
 
 __all__ = ["PREFIX", "OutputsBot"]
 
@@ -67,7 +67,7 @@ class OutputsBot(ActivityHandler):
     def __init__(
         self,
         engine: Engine,
-        refs: ConversationRefs,
+        refs: ConversationStore,
         delivery: Delivery,
         owners: TeamOwners,
         people: People,

@@ -53,8 +53,7 @@ from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
 from bot.fanout import RateLimited
 from bot.i18n import Translator, translator
 from bot.markup import to_markdown, to_plain
-from storage.conversations import ConversationRefs
-from storage.pending_files import PendingFiles
+from bot.platform_ports import ConversationStore, PendingFileStore
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER = 30.0  # when a 429 comes without a usable Retry-After
@@ -219,9 +218,9 @@ class Delivery:
         self,
         adapter: CloudAdapterBase,
         app_id: str,
-        refs: ConversationRefs,
+        refs: ConversationStore,
         people: People,
-        files: PendingFiles,
+        files: PendingFileStore,
         readers: Readers,
     ) -> None:
         self.adapter = adapter

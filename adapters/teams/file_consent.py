@@ -25,7 +25,7 @@ from adapters.teams.delivery import (
     upload,
 )
 from bot.i18n import Translator
-from storage.pending_files import PendingFile
+from bot.platform_ports import PendingFile
 
 if TYPE_CHECKING:
     from adapters.teams.bot import OutputsBot

@@ -8,14 +8,14 @@ from botbuilder.core import TurnContext
 
 from adapters.teams import convert, faults
 from bot.charter import ChannelKey
+from bot.platform_ports import ConversationStore
 from bot.ports import MessageSnapshot
-from storage.conversations import ConversationRefs
 
 log = logging.getLogger(__name__)
 
 
 class TeamsGateway:
-    def __init__(self, turn: TurnContext, adapter_key: str, refs: ConversationRefs) -> None:
+    def __init__(self, turn: TurnContext, adapter_key: str, refs: ConversationStore) -> None:
         self.turn = turn
         self.key = adapter_key
         self.refs = refs

@@ -11,6 +11,7 @@ from aiohttp import web
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from adapters.refusals import Refusals
+from adapters.runtime import Runtime
 from adapters.teams import faults, work
 from adapters.teams.adapter import TeamsAdapter, on_turn_error
 from adapters.teams.auth import authenticated, authentication
@@ -19,13 +20,10 @@ from adapters.teams.delivery import Delivery, People
 from adapters.teams.intake import Answers, Intake
 from adapters.teams.owners import GRAPH_URL, TeamOwners, TokenSource, app_token_source
 from adapters.teams.readers import Readers
-from bot.bootstrap import App
 from bot.charter import ChannelKey
 from bot.config import Settings
 from bot.events import Reply
 from bot.inbox import Handler
-from storage.conversations import ConversationRefs
-from storage.pending_files import PendingFiles
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -48,7 +46,7 @@ class TeamsServer:
 
     def __init__(
         self,
-        app: App,
+        app: Runtime,
         settings: Settings,
         *,
         auth: BotFrameworkAuthentication | None = None,
@@ -62,9 +60,9 @@ class TeamsServer:
         self.adapter.connector_url = t.connector_base_url
         self.adapter.refusals = Refusals("teams")
         self.adapter.observer = app.engine.services.observer
-        self.refs = ConversationRefs(app.db)
+        self.refs = app.conversations
         self.people = People()
-        self.files = PendingFiles(app.db)  # `export` files waiting for their consent card
+        self.files = app.pending_files  # `export` files waiting for their consent card
         readers = Readers(app.engine)  # the language each person reads
         self.delivery = Delivery(self.adapter, t.app_id, self.refs, self.people, self.files, readers)
         owners = TeamOwners(graph_token or app_token_source(t), graph_url)
@@ -102,5 +100,5 @@ class TeamsServer:
         `serve` (what they did not finish stays pending for the next start)."""
 
 
-def build(app: App, settings: Settings, socket_mode: bool = False) -> TeamsServer:
+def build(app: Runtime, settings: Settings, socket_mode: bool = False) -> TeamsServer:
     return TeamsServer(app, settings)

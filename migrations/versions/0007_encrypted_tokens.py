@@ -63,7 +63,8 @@ def _tokens(conn: sa.Connection, sealed: bool) -> list[tuple[sa.TableClause, int
 
 
 def _cipher(what: str) -> TokenCipher:
-    from storage.secrets import MAKE_A_KEY, MissingSecretKey, TokenCipher
+    from bot.secret_keys import MAKE_A_KEY
+    from storage.secrets import MissingSecretKey, TokenCipher
 
     key = _secret_key()
     if not key:

@@ -92,7 +92,7 @@ async def test_reactions_edit_delete_lang_and_bad_lines(sqlite_db, sqlite_repo):
 def test_cli_shell_reads_a_script_from_stdin(tmp_path):
     env = {**os.environ, "OUTPUTS_DATABASE__URL": f"sqlite:///{tmp_path / 'o.db'}"}
     env.pop("OUTPUTS_CONFIG", None)
-    cli = [sys.executable, "-m", "bot.cli"]
+    cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], check=True, env=env, cwd=tmp_path, capture_output=True)
     script = "\n".join([*SETUP, "hello world", "+:white_check_mark: #1", "/outputs drafts", ":quit"])
     res = subprocess.run(
@@ -105,7 +105,7 @@ def test_cli_shell_reads_a_script_from_stdin(tmp_path):
 def test_cli_demo_runs_start_to_finish(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
     res = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell", "--demo"],
+        [sys.executable, "-m", "app.cli", "shell", "--demo"],
         stdin=subprocess.DEVNULL,
         text=True,
         env=env,

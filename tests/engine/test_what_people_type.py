@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.events import Audience, Reply
-from bot.scheduler import run_pass
+from bot.passes import run_pass
 from tests.engine.harness import ADMIN, Dialog, key
 from tests.i18n.test_dialogs import untranslated
 from tests.scheduler.helpers import RecordingPoster

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time, timedelta
 
+from app.scheduler import Scheduler
 from bot.config import SchedulerSettings
 from bot.periods import next_fire
-from bot.scheduler import Scheduler
 from tests.engine.harness import ADMIN, Dialog
 from tests.scheduler.helpers import Clock, RecordingPoster, add_charter, services
 

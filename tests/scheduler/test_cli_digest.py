@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.cli import main
 from bot.charter import ChannelKey, Charter, OutputType
-from bot.cli import main
 from storage.database import Database, migrate
 from storage.repository import SqlRepository
 

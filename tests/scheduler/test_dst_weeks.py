@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from app.scheduler import PeriodTrigger
+from bot.passes import run_pass
 from bot.periods import periods_between
-from bot.scheduler import PeriodTrigger, run_pass
 from tests.scheduler.helpers import Clock, RecordingPoster, add_charter, services
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday; 100 weeks reach December 2027

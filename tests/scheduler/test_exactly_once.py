@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from app.scheduler import Scheduler
 from bot.config import SchedulerSettings
-from bot.scheduler import Scheduler
 from storage.database import Database
 from storage.repository import SqlRepository
 from tests.scheduler.helpers import Clock, RecordingPoster, add_charter, services

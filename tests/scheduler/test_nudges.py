@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.charter import Nudges
 from bot.events import Audience
-from bot.scheduler import next_wakeup, run_pass
+from bot.passes import next_wakeup, run_pass
 from tests.scheduler.helpers import Clock, RecordingPoster, add_charter, deliver, services
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from bot.passes import run_pass
 from bot.ports import ChannelInfo
-from bot.scheduler import run_pass
 from tests.scheduler.helpers import Clock, RecordingPoster, add_charter, deliver, key, services
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from app.cli import main
 from storage.database import Database
 
 pytestmark = pytest.mark.usefixtures("restore_logging")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import main
+from app.cli import main
 from storage.database import Database
 from tests.ship.test_config_check import SECRET, TOKEN, env  # noqa: F401  (env is a fixture)
 from tests.slack.fake_slack import FakeSlack

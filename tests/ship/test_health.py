@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
-from bot.bootstrap import build
+from app.bootstrap import build
 from bot.config import load_settings
 from storage.database import migrate
 

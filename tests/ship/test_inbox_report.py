@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import cli
+from app import cli
 from bot.config import load_settings
 from tests.ship.helpers import scrape, value
 from tests.slack.conftest import Slack, declare, fixture

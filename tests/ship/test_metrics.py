@@ -6,8 +6,8 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+from app.scheduler import Scheduler
 from bot.digests import post_due
-from bot.scheduler import Scheduler
 from tests.ship.helpers import scrape, total, value
 from tests.slack.conftest import Slack, declare, fixture
 

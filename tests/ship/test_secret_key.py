@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bot.cli import main
+from app.cli import main
+from bot.secret_keys import new_key
 from storage.database import Database
-from storage.secrets import TokenCipher, new_key
+from storage.secrets import TokenCipher
 from storage.slack_tables import bots, installations
 from storage.slack_tokens import EncryptedInstallationStore, token_counts
 

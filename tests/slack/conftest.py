@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.http import build_web_app
 from adapters.platform import inbox_workers
 from adapters.slack.server import SlackServer
-from bot.bootstrap import App, build
+from app.bootstrap import App, build
 from bot.config import load_settings
 from bot.inbox import Workers
 from storage.database import Database

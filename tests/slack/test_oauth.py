@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from bot.charter import ChannelKey
 from bot.events import Audience, Reply
+from bot.secret_keys import new_key
 from storage.database import ONE_STATEMENT, Database, async_url
-from storage.secrets import MARK, TokenCipher, new_key
+from storage.secrets import MARK, TokenCipher
 from storage.slack_tables import bots, installations, oauth_states
 from storage.slack_tokens import EncryptedInstallationStore
 from tests.slack.conftest import Slack, fixture, start_slack, stop_slack
@@ -196,7 +197,8 @@ async def test_with_the_key_lost_requests_are_answered_not_crashed(
     oauth_slack: Slack, caplog: pytest.LogCaptureFixture
 ) -> None:
     await install(oauth_slack)
-    store = oauth_slack.server.installations
+    assert oauth_slack.server.tokens is not None
+    store = oauth_slack.server.tokens.installations
     assert isinstance(store, EncryptedInstallationStore)
     store.cipher = TokenCipher(new_key())  # not the key the tokens were sealed with
     caplog.clear()

@@ -21,11 +21,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
 from adapters.platform import inbox_workers
-from adapters.serve import configured
 from adapters.slack import blocks
 from adapters.slack.server import SlackServer
+from app.bootstrap import App, build
+from app.serve import configured
 from bot import logs
-from bot.bootstrap import App, build
 from bot.config import load_settings
 from bot.deliverable import Via
 from bot.inbox import Workers
@@ -225,7 +225,7 @@ async def test_a_disconnect_request_reconnects_through_a_fresh_url(socket: Socke
 async def test_a_refused_app_token_stops_serve_with_the_reason(
     fake: FakeSlack, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from adapters.serve import serve
+    from app.serve import serve
 
     fake.fail["apps.connections.open"] = "invalid_auth"
     env = settings_env(

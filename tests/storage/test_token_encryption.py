@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from bot.secret_keys import new_key
 from storage.database import Database, async_url, downgrade, migrate, schema_status
-from storage.secrets import MARK, MissingSecretKey, SecretKeyError, TokenCipher, is_sealed, new_key
+from storage.secrets import MARK, MissingSecretKey, SecretKeyError, TokenCipher, is_sealed
 from storage.slack_tables import bots, installations
 from storage.slack_tokens import EncryptedInstallationStore, reseal_tokens, token_counts
 from storage.unreadable import UNOPENED, Warnings

@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.http import build_web_app
 from adapters.platform import inbox_workers
 from adapters.teams.server import TeamsServer
-from bot.bootstrap import App, assemble
+from app.bootstrap import App, assemble
 from bot.config import Settings, load_settings
 from bot.inbox import Workers
 from storage.database import Database

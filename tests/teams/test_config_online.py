@@ -3,7 +3,7 @@
 msal runs for real against the local TLS login fake (`tests/teams/graph_fakes.py`), pointed
 at by `teams.login_url`: a token issued, a password refused (401 with Entra's AADSTS JSON),
 an app or tenant Entra does not know, a proxy's HTML 502 page, and nobody listening. The
-check is run as the CLI runs it (`bot.config_check.check`), on a migrated database.
+check is run as the CLI runs it (`app.config_check.check`), on a migrated database.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from app.config_check import check
 from bot.config import load_settings
-from bot.config_check import check
 from storage.database import Database
 from tests.teams.graph_fakes import APP_ID, APP_PASSWORD, Microsoft, microsoft
 

@@ -15,9 +15,13 @@ from bot.engine import Engine
 from bot.inbox import Classify, Inbox, InboxPolicy
 from bot.ports import Clock
 from storage import faults
-from storage.database import Database, ensure_current
+from storage.console_store import ConsoleMessages
+from storage.conversations import ConversationRefs
+from storage.database import Database, SchemaBehind, ensure_current
 from storage.inbox import SqlInbox
+from storage.pending_files import PendingFiles
 from storage.repository import SqlRepository
+from storage.slack_tokens import SlackTokens
 
 
 class SystemClock:
@@ -59,7 +63,20 @@ class App:
     repo: SqlRepository
     engine: Engine
     inbox: Inbox
+    conversations: ConversationRefs
+    pending_files: PendingFiles
+    console_messages: ConsoleMessages
     db_faults: Classify = faults.classify  # which database failures may pass
+
+    def slack_tokens(self, client_id: str, key: str) -> SlackTokens:
+        return SlackTokens(self.db.engine, client_id, key)
+
+    async def schema_problem(self) -> str | None:
+        try:
+            await ensure_current(self.db)
+        except SchemaBehind as exc:
+            return str(exc)
+        return None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -88,4 +105,13 @@ def assemble(settings: Settings, db: Database, clock: Clock | None = None) -> Ap
     engine = Engine(repo, clock, engine_settings(settings))
     policy = inbox_policy(settings)
     store = SqlInbox(db, accept_busy_ms=int(policy.accept_timeout * 1000))
-    return App(settings, db, repo, engine, Inbox(store, clock, policy))
+    return App(
+        settings,
+        db,
+        repo,
+        engine,
+        Inbox(store, clock, policy),
+        ConversationRefs(db),
+        PendingFiles(db),
+        ConsoleMessages(db),
+    )

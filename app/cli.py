@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import parser
-from bot.cli_secret import secret
+from app.cli_args import parser
+from app.cli_secret import secret
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
@@ -32,7 +32,7 @@ def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "secret" and args.secret_command == "new":
         # before the settings: a bad key in them is when a new one is needed
-        from storage.secrets import new_key
+        from bot.secret_keys import new_key
 
         print(new_key())
         return 0
@@ -69,7 +69,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 async def serve(settings: Settings, args: Any) -> int:
-    from adapters.serve import serve as run_server
+    from app.serve import serve as run_server
 
     return await run_server(settings, socket_mode=args.socket_mode)
 
@@ -99,7 +99,8 @@ async def shell(settings: Settings, args: Any) -> int:
     import tempfile
 
     from adapters.console.run import run_shell
-    from bot.bootstrap import build
+    from adapters.console.world import MovableClock
+    from app.bootstrap import build
     from storage.database import migrate as run_migrations
 
     lines: list[str] = []
@@ -112,9 +113,10 @@ async def shell(settings: Settings, args: Any) -> int:
         lines = resources.files("adapters.console").joinpath("demo.txt").read_text().splitlines()
     if args.script:
         lines += Path(args.script).read_text().splitlines()
-    app = await build(settings, url=url)
+    clock = MovableClock()
+    app = await build(settings, clock, url=url)
     try:
-        await run_shell(app, lines, interactive_rest=not args.demo or sys.stdin.isatty())
+        await run_shell(app, clock, lines, interactive_rest=not args.demo or sys.stdin.isatty())
     finally:
         await app.close()
         if tmp:
@@ -124,7 +126,7 @@ async def shell(settings: Settings, args: Any) -> int:
 
 async def digest(settings: Settings, args: Any) -> int:
     """What is due now, through the same claims as the scheduler: cron can drive this."""
-    from bot.bootstrap import build
+    from app.bootstrap import build
 
     app = await build(settings)
     try:
@@ -184,10 +186,10 @@ async def _digest_post(app: Any, channel: str | None) -> int:
 
     from adapters.console.run import PrintPoster
     from adapters.platform import Posters
-    from adapters.serve import configured, load_servers
+    from app.serve import configured, load_servers
     from bot.digests import post_due
     from bot.fanout import Fanout, Pace
-    from bot.scheduler import run_pass
+    from bot.passes import run_pass
 
     if channel and not any(c.channel.channel_id == channel for c in await app.repo.list_charters()):
         print(f"outputs-bot: no charter for channel {channel}", file=sys.stderr)
@@ -259,9 +261,8 @@ class _Nowhere:
 
 
 async def charter(settings: Settings, args: Any) -> int:
+    from app.bootstrap import build
     from bot import charter_file
-    from bot.bootstrap import build
-    from bot.charter import stamped
 
     if args.charter_command == "apply":
         try:
@@ -280,35 +281,15 @@ async def charter(settings: Settings, args: Any) -> int:
         if args.charter_command == "export":
             print(charter_file.dump(await app.repo.list_charters()))
             return 0
-        changed = 0
-        for c in charters:
-            current = await app.repo.get_charter(c.channel)
-            update = c.model_copy(
-                update={
-                    "version": current.version if current else 0,
-                    "created_at": current.created_at if current else datetime.now(UTC),
-                }
-            )
-            if current and _same(current, update):
-                continue
-            update = stamped(update, current, datetime.now(UTC))
-            await app.repo.save_charter(
-                update, args.by, f"charter apply {Path(args.file).name}", datetime.now(UTC)
-            )
-            changed += 1
+        changed = await charter_file.apply(app.engine.services, charters, args.by, Path(args.file).name)
         print(f"{len(charters)} charters in {args.file}; {changed} created or updated.")
         return 0
     finally:
         await app.close()
 
 
-def _same(a: Any, b: Any) -> bool:
-    ignore = {"version", "created_at", "updated_at", "updated_by", "schedule_since"}
-    return bool(a.model_dump(exclude=ignore) == b.model_dump(exclude=ignore))
-
-
 async def config(settings: Settings, args: Any) -> int:
-    from bot.config_check import check
+    from app.config_check import check
 
     source = args.config or os.environ.get("OUTPUTS_CONFIG") or ""
     if not source and Path("config.toml").is_file():
@@ -319,7 +300,7 @@ async def config(settings: Settings, args: Any) -> int:
 
 
 async def inbox(settings: Settings, args: Any) -> int:
-    from bot.bootstrap import build
+    from app.bootstrap import build
 
     app = await build(settings)
     try:
@@ -350,8 +331,8 @@ def age(delta: timedelta) -> str:
 
 
 async def export(settings: Settings, args: Any) -> int:
+    from app.bootstrap import build
     from bot import export as exporting
-    from bot.bootstrap import build
 
     app = await build(settings)
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Hashable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,11 +33,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.charter import ChannelKey, Schedule
 from bot.config import SchedulerSettings
 from bot.context import Services
-from bot.digests import Outcome, Poster, next_due, post_due
-from bot.fanout import Fanout, Pace, Posted
-from bot.nudges import next_nudge, send_nudges
+from bot.digests import Poster
+from bot.fanout import Fanout, Pace
+from bot.passes import PassReport, log_report, run_pass
 from bot.periods import fire_time, period_at
-from bot.rollup import next_rollup, post_rollups, rollup_targets
+from bot.rollup import rollup_targets
 
 log = logging.getLogger(__name__)
 
@@ -71,47 +70,6 @@ class PeriodTrigger(BaseTrigger):
     def __str__(self) -> str:
         shift = f" - {self.days_before}d" if self.days_before else ""
         return f"period[{self.schedule} {self.timezone}{shift}]"
-
-
-@dataclass
-class PassReport:
-    digests: list[Outcome] = field(default_factory=list)
-    nudges: list[Posted] = field(default_factory=list)
-    rollups: list[Posted] = field(default_factory=list)
-
-
-async def run_pass(
-    services: Services,
-    poster: Poster,
-    now: datetime,
-    *,
-    fanout: Fanout | None = None,
-    lease_seconds: int = 300,
-) -> PassReport:
-    """Everything due at `now`: the channel digests first, then nudges, then roll-ups."""
-    fan = fanout or Fanout()
-    report = PassReport()
-    charters = await services.repo.list_charters()
-    report.digests = await post_due(
-        services, poster, now, lease_seconds=lease_seconds, fanout=fan, charters=charters
-    )
-    report.nudges = await send_nudges(services, poster, fan, now, report.digests, charters)
-    report.rollups = await post_rollups(services, poster, fan, now, charters)
-    return report
-
-
-async def next_wakeup(services: Services, after: datetime) -> datetime | None:
-    """The next moment anything may fall due (the console's clock steps through these)."""
-    times = [
-        t
-        for t in (
-            await next_due(services, after),
-            await next_nudge(services, after),
-            await next_rollup(services, after),
-        )
-        if t is not None
-    ]
-    return min(times, default=None)
 
 
 class Scheduler:
@@ -233,7 +191,7 @@ class Scheduler:
                 report.digests += one.digests
                 report.nudges += one.nudges
                 report.rollups += one.rollups
-            _log(report)
+            log_report(report)
             return report
 
     async def _alarm(self, kind: str, platform: str, workspace_id: str, channel_id: str) -> None:
@@ -266,19 +224,3 @@ class Scheduler:
 
 def _ignore(channel: ChannelKey) -> None:
     return None
-
-
-def _log(report: PassReport) -> None:
-    for o in report.digests:
-        if o.status in ("sent", "failed"):
-            log.info(
-                "digest %s/%s %s: %s%s",
-                o.charter.channel.platform,
-                o.charter.channel.channel_id,
-                o.period.end.isoformat(),
-                o.status,
-                f" ({o.error})" if o.error else "",
-            )
-    for p in report.nudges + report.rollups:
-        log.info("%s %s/%s: %s", p.kind, p.channel.platform, p.channel.channel_id, p.delivery.error or "sent")
-

@@ -1,6 +1,6 @@
 """`outputs-bot secret rotate` and `secret forget-unreadable`: the stored tokens and their key.
 
-(`secret new` needs no settings, so bot.cli answers it before reading them.)
+(`secret new` needs no settings, so app.cli answers it before reading them.)
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ EXIT_USAGE = 2
 
 
 async def secret(settings: Settings, args: Any) -> int:
+    from bot.secret_keys import KEY_ENV, MAKE_A_KEY
     from storage.database import Database, ensure_current
-    from storage.secrets import KEY_ENV, MAKE_A_KEY, SecretKeyError, TokenCipher
+    from storage.secrets import SecretKeyError, TokenCipher
 
     key = settings.security.secret_key
     if key is None:
@@ -43,7 +44,7 @@ async def secret(settings: Settings, args: Any) -> int:
 async def _forget(settings: Settings, db: Any, cipher: Any, yes: bool) -> int:
     """The installations whose tokens no key opens: listed, and deleted with --yes. A dry
     run by default, because a wrong key in the environment makes every row look lost."""
-    from storage.secrets import KEY_ENV
+    from bot.secret_keys import KEY_ENV
     from storage.unreadable import FORGET, find_unreadable, forget_unreadable
 
     rows = await (forget_unreadable if yes else find_unreadable)(db.engine, cipher)

@@ -52,7 +52,7 @@ _LABELS = {"slack": "Slack:", "teams": "Microsoft Teams:"}
 
 
 def _platforms(settings: Settings, say: Say) -> list[str]:
-    from adapters.serve import configured
+    from app.serve import configured
 
     http_ready, http_missing = configured(settings, socket_mode=False)
     socket_ready, _ = configured(settings, socket_mode=True)
@@ -164,8 +164,9 @@ async def _database(settings: Settings, shown_url: str, say: Say) -> bool:
 async def _stored_tokens(settings: Settings, say: Say) -> bool:
     """Whether a secret key is set, and whether the stored OAuth tokens are encrypted and
     open with it: False when Slack OAuth is configured and they would not serve."""
+    from bot.secret_keys import KEY_ENV
     from storage.database import Database
-    from storage.secrets import KEY_ENV, TokenCipher
+    from storage.secrets import TokenCipher
     from storage.slack_tokens import token_counts
 
     key = settings.security.secret_key

@@ -13,10 +13,10 @@ from aiohttp import web
 
 from adapters.http import build_web_app
 from adapters.platform import PlatformServer, Posters, inbox_workers
-from bot.bootstrap import App, build
+from app.bootstrap import App, build
+from app.scheduler import Scheduler
 from bot.config import Settings
-from bot.scheduler import Scheduler
-from storage.secrets import KEY_ENV, MAKE_A_KEY
+from bot.secret_keys import KEY_ENV, MAKE_A_KEY
 
 log = logging.getLogger(__name__)
 NEEDS_KEY = (
