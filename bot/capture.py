@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 
+from bot import dialogs
 from bot.access import can_edit
 from bot.charter import Charter, OutputType
 from bot.context import Ctx
 from bot.deliverable import MAX_TEXT, Deliverable, NewDeliverable, Status, Via, make_title
-from bot.events import FormField, OpenForm
 from bot.markup import escape, link
 from bot.ports import MessageSnapshot
 from bot.render import deliverable_line, missing_text
@@ -161,7 +161,6 @@ async def _confirm(ctx: Ctx, ot: OutputType, d: Deliverable, created: bool) -> N
 def ask_for_fields(ctx: Ctx, ot: OutputType, d: Deliverable) -> None:
     assert d.id is not None
     missing = [f.shown for f in ot.missing(d.fields)]
-    fields = tuple(FormField(f.name, f.shown, f.required, d.fields.get(f.name, "")) for f in ot.fields)
     example = " ".join(f'{f.name}="…"' for f in ot.missing(d.fields))
     text = ctx.t(
         "#{id} is a draft: {missing}. Complete it with `{prefix} complete {id} {example}`.",
@@ -170,17 +169,7 @@ def ask_for_fields(ctx: Ctx, ot: OutputType, d: Deliverable) -> None:
         prefix=ctx.prefix,
         example=example,
     )
-    ctx.out.append(
-        OpenForm(
-            ctx.actor.user_id,
-            ctx.key.channel_id,
-            ctx.t("Complete {type} #{id}", type=ot.label, id=d.id),
-            fields,
-            d.id,
-            ctx.t.lang,
-            text,
-        )
-    )
+    ctx.out.append(dialogs.draft_form(ctx.t, ot, d.id, d.fields, ctx.actor.user_id, ctx.key.channel_id, text))
 
 
 async def announce_if_complete(ctx: Ctx, ot: OutputType, d: Deliverable) -> None:

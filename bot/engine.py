@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from cachetools import LRUCache
 
-from bot import capture
+from bot import capture, dialogs
 from bot.charter import ChannelKey, Charter, normalize_emoji
 from bot.commands import setup_form
 from bot.commands.dispatch import answers_privately, run_command
 from bot.context import Ctx, EngineSettings, Services
 from bot.deliverable import Via
+from bot.dialogs import CaptureDialog
 from bot.events import (
     Actor,
     Audience,
@@ -24,6 +25,7 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessageTagged,
+    OpenForm,
     Outbound,
     ReactionAdded,
     ReactionRemoved,
@@ -31,7 +33,7 @@ from bot.events import (
     SetupSubmitted,
 )
 from bot.i18n import translator
-from bot.ports import ChannelInfo, Clock, Gateway, Repository
+from bot.ports import ChannelInfo, Clock, Gateway, MessageSnapshot, Repository
 from bot.render import charter_text, how_to_tag
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,19 @@ class Engine:
             case BotJoined():
                 await self._bot_joined(ctx)
         return ctx.out
+
+    async def capture_dialog(
+        self, channel: ChannelInfo, actor: Actor, message: MessageSnapshot, prefix: str | None = None
+    ) -> CaptureDialog | str:
+        """What "Record as deliverable" opens on `message`, or why it cannot (for `actor`)."""
+        prefix = prefix or self.services.settings.command_prefix
+        return await dialogs.capture_dialog(self.services, channel, actor, message, prefix)
+
+    async def draft_form(
+        self, platform: str, workspace_id: str, actor: Actor, deliverable: str
+    ) -> OpenForm | str:
+        """The form a draft's "Complete" button opens, or why there is none."""
+        return await dialogs.open_draft_form(self.services, platform, workspace_id, actor, deliverable)
 
     @staticmethod
     def answers_privately(event: CommandInvoked) -> bool:

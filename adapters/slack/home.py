@@ -7,12 +7,10 @@ from typing import Any
 
 from adapters.slack import blocks
 from adapters.slack.convert import PLATFORM
-from bot.charter import Charter
 from bot.context import Services
-from bot.digests import compute
+from bot.home import OwnedChannel, home
 from bot.i18n import Translator
 from bot.markup import escape
-from bot.periods import period_at
 from bot.render import STATUS_MARK, deliverable_line
 
 MAX_DRAFTS = 10
@@ -22,10 +20,8 @@ MAX_HOME_BLOCKS = 100
 
 
 async def home_view(services: Services, t: Translator, workspace: str, user_id: str) -> dict[str, Any]:
-    repo = services.repo
-    drafts = await repo.drafts_of(PLATFORM, workspace, user_id)
-    recent = await repo.recent_of(PLATFORM, workspace, user_id, MAX_RECENT)
-    owned = [c for c in await repo.list_charters(PLATFORM, workspace) if user_id in c.owners]
+    view = await home(services, PLATFORM, workspace, user_id, recent=MAX_RECENT, owned=MAX_CHANNELS)
+    drafts, recent = view.drafts, view.recent
     out: list[blocks.Block] = [{"type": "header", "text": blocks.plain("Outputs", 150)}]  # the name
 
     out.append(blocks.section("*" + t("Drafts to complete") + "*"))
@@ -49,21 +45,18 @@ async def home_view(services: Services, t: Translator, workspace: str, user_id: 
     out += [blocks.section(deliverable_line(t, d)[: blocks.MAX_SECTION]) for d in recent]
 
     out += [{"type": "divider"}, blocks.section("*" + t("Channels you own") + "*")]
-    if not owned:
+    if not view.owned:
         out.append(_note(t("You own no channel charter.")))
-    for charter in owned[:MAX_CHANNELS]:
-        out.append(blocks.section(await _channel_status(services, t, charter)))
+    out += [blocks.section(_channel_status(t, owned)) for owned in view.owned]
     return {"type": "home", "blocks": out[:MAX_HOME_BLOCKS]}
 
 
-async def _channel_status(services: Services, t: Translator, charter: Charter) -> str:
-    period = period_at(charter.effective_schedule, charter.tz, services.clock.now())
-    digest = await compute(services, charter, period)
-    lines = [f"<#{charter.channel.channel_id}> — " + t("this period")]
-    for line in digest.lines:
+def _channel_status(t: Translator, owned: OwnedChannel) -> str:
+    lines = [f"<#{owned.charter.channel.channel_id}> — " + t("this period")]
+    for line in owned.digest.lines:
         target = f"/{line.target.count}" if line.target else ""
         lines.append(f"{STATUS_MARK[line.status]} {escape(line.label)}: {line.produced}{target}")
-    if not digest.lines:
+    if not owned.digest.lines:
         lines.append(t("No output types declared yet."))
     return "\n".join(lines)[: blocks.MAX_SECTION]
 

@@ -6,20 +6,20 @@ sentence comes from the catalogues, most of them through the engine's own texts.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from adapters.teams.limits import cap_card
 from bot.charter import Charter
+from bot.dialogs import CaptureDialog
 from bot.digest import Digest
 from bot.events import FormField, OpenForm, Reply
 from bot.i18n import Translator
 from bot.markup import to_markdown, to_plain
-from bot.ports import MessageSnapshot
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-PREFILL_CHARS = 500
 
 # `data.outputs` on every action we render: how a submission finds its way back.
 SETUP, FIELDS, CAPTURE = "setup", "fields", "capture"
@@ -106,33 +106,31 @@ def form_card(form: OpenForm, t: Translator, errors: dict[str, str] | None = Non
     return card(body, [action])
 
 
-def capture_card(
-    t: Translator, charter: Charter, message: MessageSnapshot, names: dict[str, str]
-) -> dict[str, Any]:
-    """The task module of "Record as deliverable": the declared types and their fields, the
-    first field of each type prefilled with the message's text."""
-    excerpt = message.text[:PREFILL_CHARS]
+def capture_card(t: Translator, dialog: CaptureDialog, names: dict[str, str]) -> dict[str, Any]:
+    """The task module of "Record as deliverable": every declared type with its fields,
+    prefilled by the engine (an Adaptive Card cannot redraw itself when the type changes)."""
     body: list[dict[str, Any]] = [
         text_block(t("Record as deliverable"), size="Medium", weight="Bolder", style="heading"),
-        text_block(to_plain(excerpt, names) or t("(no text)"), isSubtle=True, maxLines=4),
+        text_block(to_plain(dialog.excerpt, names) or t("(no text)"), isSubtle=True, maxLines=4),
         {
             "type": "Input.ChoiceSet",
             "id": "type",
             "label": t("Type"),
             "isRequired": True,
             "style": "expanded",
-            "value": charter.types[0].key,
-            "choices": [{"title": f"{ot.label} ({ot.key})", "value": ot.key} for ot in charter.types],
+            "value": dialog.chosen,
+            "choices": [{"title": f"{label} ({key})", "value": key} for key, label in dialog.types],
             "errorMessage": t("Choose a type."),
         },
     ]
-    for ot in charter.types:
-        if not ot.fields:
+    for key, label in dialog.types:
+        fields = dialog.fields(key)
+        if not fields:
             continue
-        body.append(text_block(t("Fields of {type}", type=ot.label), weight="Bolder", separator=True))
-        for n, f in enumerate(ot.fields):
-            field = FormField(f.name, f.shown, False, excerpt if n == 0 else "", multiline=n == 0)
-            body += _input(field, None, input_id=f"field:{ot.key}:{f.name}")
+        body.append(text_block(t("Fields of {type}", type=label), weight="Bolder", separator=True))
+        for f in fields:
+            # optional here: only the chosen type's fields matter, and the card cannot tell which
+            body += _input(replace(f, required=False), None, input_id=f"field:{key}:{f.name}")
     action = {"type": "Action.Submit", "title": t("Record"), "data": {"outputs": CAPTURE}}
     return card(body, [action])
 

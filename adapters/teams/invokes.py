@@ -73,20 +73,13 @@ class Invokes:
         message = convert.snapshot(convert.message_payload(wire))
         if message is None:
             return cards.task_message(t("Use “Record as deliverable” from the menu of a message."))
-        channel = convert.channel_info(wire)
-        repo = self.bot.engine.repo
-        await repo.upsert_channel(channel)
-        charter = await repo.get_charter(channel.key)
-        if charter is None or not charter.types:
-            return cards.task_message(
-                t(
-                    "This channel has no charter yet, so nothing is captured here. "
-                    "An owner can declare one with `{prefix} setup`.",
-                    prefix=PREFIX,
-                )
-            )
+        # The dialog needs no permission, only who reads it: no Graph lookup inside the deadline.
+        actor = convert.actor(wire, owns_team=False)
+        dialog = await self.bot.engine.capture_dialog(convert.channel_info(wire), actor, message, PREFIX)
+        if isinstance(dialog, str):
+            return cards.task_message(dialog)
         names = self.bot.people.names
-        return cards.task_card(t("Record as deliverable"), cards.capture_card(t, charter, message, names))
+        return cards.task_card(t("Record as deliverable"), cards.capture_card(t, dialog, names))
 
     async def _submit_action(self, turn: TurnContext, wire: dict[str, Any]) -> dict[str, Any]:
         t = await self.bot.readers.translator(wire)

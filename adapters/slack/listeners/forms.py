@@ -13,8 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks, convert
 from adapters.slack.listeners.kit import Kit, metadata, user_of
 from adapters.slack.outbox import Outbox
-from bot.events import FieldsSubmitted, FormField, OpenForm
-from bot.i18n import translator
+from bot.events import FieldsSubmitted
 
 
 class DraftForms:
@@ -32,23 +31,10 @@ class DraftForms:
         client: AsyncWebClient = context.client
         user_id = user_of(body)
         actor = await self.kit.person(client, workspace, user_id)
-        t = translator(actor.locale)
-        repo = self.kit.repo
-        d = await repo.get_deliverable(int(value)) if value.isdigit() else None
-        charter = await repo.get_charter(d.channel) if d is not None else None
-        ot = charter.type(d.type) if charter is not None and d is not None else None
-        if d is None or ot is None or d.channel.workspace_id != workspace:
-            await client.chat_postMessage(channel=user_id, text=t("There is no deliverable #{id}.", id=value))
+        form = await self.kit.engine.draft_form(convert.PLATFORM, workspace, actor, value)
+        if isinstance(form, str):
+            await client.chat_postMessage(channel=user_id, text=form)
             return
-        fields = tuple(FormField(f.name, f.shown, f.required, d.fields.get(f.name, "")) for f in ot.fields)
-        form = OpenForm(
-            user_id,
-            d.channel.channel_id,
-            t("Complete {type} #{id}", type=ot.label, id=d.id),
-            fields,
-            d.id,
-            t.lang,
-        )
         await client.views_open(
             trigger_id=body.get("trigger_id"), view=blocks.form_view(form, blocks.FIELDS_VIEW, {"id": value})
         )

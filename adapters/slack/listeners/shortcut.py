@@ -16,9 +16,9 @@ from adapters.slack import blocks, convert
 from adapters.slack.intake import message_key
 from adapters.slack.listeners.kit import Kit, metadata, user_of
 from adapters.slack.outbox import Outbox, Respond
-from bot.charter import Charter
 from bot.deliverable import Via
-from bot.events import FormField, MessageTagged
+from bot.dialogs import CaptureDialog
+from bot.events import MessageTagged
 from bot.i18n import translator
 from bot.ports import MessageSnapshot
 
@@ -39,11 +39,10 @@ class RecordShortcut:
             return
         client: AsyncWebClient = context.client
         workspace = convert.workspace_of(body)
-        charter = await self.kit.charter(workspace, facts.channel_id)
         channel, actor = await self.kit.facts(client, workspace, facts.channel_id, facts.user_id)
         message = convert.snapshot(facts.message, None, context.get("bot_user_id"))
-        if charter is None or not charter.types or message.is_bot:
-            # The engine says why (no charter, no types declared, a bot message).
+        dialog = await self.kit.engine.capture_dialog(channel, actor, message)
+        if isinstance(dialog, str):
             outbox = Outbox(
                 client,
                 workspace=workspace,
@@ -52,17 +51,10 @@ class RecordShortcut:
                 lang=actor.locale,
                 respond=respond,
             )
-            await self.kit.run(
-                MessageTagged(channel, actor, message, "", {}, Via.SHORTCUT),
-                self.kit.gateway(client, workspace, context),
-                outbox,
-            )
+            await outbox.ephemeral(facts.user_id, facts.channel_id, {"text": dialog})
             return
-        t = translator(actor.locale)
-        chosen = charter.types[0].key
         private = {"channel": facts.channel_id, "ts": message.message_id}
-        view = record_view(t, charter, chosen, private, message.text)
-        await client.views_open(trigger_id=facts.trigger_id, view=view)
+        await client.views_open(trigger_id=facts.trigger_id, view=record_view(dialog, private))
 
     async def on_record_type(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         await ack()
@@ -75,7 +67,7 @@ class RecordShortcut:
         chosen = str((action.get("selected_option") or {}).get("value") or "")
         workspace = convert.workspace_of(body)
         charter = await self.kit.charter(workspace, private.get("channel", ""))
-        if charter is None or charter.type(chosen) is None:
+        if charter is None or not charter.types:
             return
         client: AsyncWebClient = context.client
         actor = await self.kit.person(client, workspace, user_of(body))
@@ -88,8 +80,13 @@ class RecordShortcut:
             ),
             "",
         )
-        new = record_view(translator(actor.locale), charter, chosen, private, excerpt)
-        await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
+        quoted = MessageSnapshot(message_id=private.get("ts", ""), text=excerpt, author_id=None)
+        dialog = CaptureDialog(charter, quoted, charter.types[0].key, actor.locale or "en").choose(chosen)
+        if dialog is None:
+            return
+        await client.views_update(
+            view_id=view.get("id"), hash=view.get("hash"), view=record_view(dialog, private)
+        )
 
     async def on_record_submit(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any, request: AsyncBoltRequest
@@ -125,14 +122,9 @@ class RecordShortcut:
         )
 
 
-def record_view(
-    t: Any, charter: Charter, chosen: str, private: dict[str, str], text: str
-) -> dict[str, Any]:
-    """The modal for type `chosen`, its title prefilled from the message's first line."""
-    ot = charter.type(chosen) or charter.types[0]
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    fields = [
-        FormField(f.name, f.shown, f.required, first_line if f.name == "title" else "") for f in ot.fields
-    ]
-    excerpt = text if len(text) <= 300 else text[:299] + "…"
-    return blocks.record_view(t, [(x.key, x.label) for x in charter.types], ot.key, fields, private, excerpt)
+def record_view(dialog: CaptureDialog, private: dict[str, str]) -> dict[str, Any]:
+    """The modal of `dialog`, showing its chosen type's fields (prefilled by the engine)."""
+    t = translator(dialog.lang)
+    return blocks.record_view(
+        t, list(dialog.types), dialog.chosen, list(dialog.fields()), private, dialog.excerpt
+    )
