@@ -69,7 +69,7 @@ class App:
     db_faults: Classify = faults.classify  # which database failures may pass
 
     def slack_tokens(self, client_id: str, key: str) -> SlackTokens:
-        return SlackTokens(self.db.engine, client_id, key)
+        return SlackTokens(self.db, client_id, key)
 
     async def schema_problem(self) -> str | None:
         try:

@@ -30,7 +30,7 @@ async def secret(settings: Settings, args: Any) -> int:
             return await _forget(settings, db, cipher, args.yes)
         from storage.slack_tokens import reseal_tokens
 
-        changed = await reseal_tokens(db.engine, cipher)
+        changed = await reseal_tokens(db.writer, cipher)
     except SecretKeyError as exc:  # one token would not open: none was changed
         print(f"outputs-bot: {exc}", file=sys.stderr)
         return 1
@@ -47,7 +47,7 @@ async def _forget(settings: Settings, db: Any, cipher: Any, yes: bool) -> int:
     from bot.secret_keys import KEY_ENV
     from storage.unreadable import FORGET, find_unreadable, forget_unreadable
 
-    rows = await (forget_unreadable if yes else find_unreadable)(db.engine, cipher)
+    rows = await (forget_unreadable(db.writer, cipher) if yes else find_unreadable(db.engine, cipher))
     if not rows:
         print(f"Every stored Slack installation opens with {KEY_ENV}: nothing to delete.")
         return 0

@@ -3,7 +3,7 @@
 "Record as deliverable" (a Slack message shortcut, a Teams message action) opens a dialog
 inside the request; a draft's "Complete" button opens its form. The adapters draw them
 (a modal, an Adaptive Card); what they hold, how they are prefilled and why one cannot open
-are the engine's (docs/rules.md, rule 5).
+are the engine's (docs/rules.md, rule 3).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class ConsoleMessages:
             return row.id
 
     async def get(self, message_id: int) -> ConsoleMessage | None:
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             row = await s.get(ConsoleMessageRow, message_id)
             return ConsoleMessage.model_validate(row) if row else None
 
@@ -57,7 +57,7 @@ class ConsoleMessages:
         return await self._update(message_id, deleted=True)
 
     async def max_id(self) -> int:
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return int(await s.scalar(sa.select(sa.func.max(ConsoleMessageRow.id))) or 0)
 
     async def _update(self, message_id: int, **values: object) -> bool:

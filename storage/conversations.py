@@ -34,7 +34,7 @@ class ConversationRefs(Store):
             await s.execute(stmt)
 
     async def get(self, key: ChannelKey) -> ConversationRef | None:
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             row = await s.scalar(sa.select(ConversationRefRow).where(*channel_where(ConversationRefRow, key)))
             return ConversationRef.model_validate(row) if row else None
 
@@ -43,7 +43,7 @@ class ConversationRefs(Store):
         stmt = sa.select(m).where(m.platform == platform).order_by(m.workspace_id, m.channel_id)
         if workspace_id is not None:
             stmt = stmt.where(m.workspace_id == workspace_id)
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return [ConversationRef.model_validate(r) for r in await s.scalars(stmt)]
 
     async def forget(self, platform: str, workspace_id: str, channel_ids: Iterable[str]) -> int:

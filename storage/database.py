@@ -36,6 +36,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution options (see _on_begin): the transaction only reads; the connection runs one
 # statement, which is one snapshot by itself and needs no transaction at all.
 READ_ONLY = "outputs_read_only"
+WRITE = "outputs_write"  # the transaction may write: SQLite's IMMEDIATE, inside the write turn
 ONE_STATEMENT = "outputs_one_statement"
 BUSY_MS = "outputs_busy_ms"  # SQLite: how long this transaction waits for the write lock
 _ASYNC_DRIVERS = {
@@ -112,6 +113,8 @@ class Database:
         if self.dialect == "sqlite":
             _tune_sqlite(self.engine)
         self.reader: AsyncEngine = self.engine.execution_options(**{READ_ONLY: True})
+        # What writes goes through `write()` / `session()`, which take the write turn first.
+        self.writer: AsyncEngine = self.engine.execution_options(**{WRITE: True})
         # PostgreSQL at READ COMMITTED gives every statement its own snapshot, in a
         # transaction or not: for reads, BEGIN and ROLLBACK would only add two round trips.
         self._autocommit_reader = self.reader.execution_options(isolation_level="AUTOCOMMIT")
@@ -119,13 +122,21 @@ class Database:
         if self.dialect == "postgresql":
             self._one_statement = self._autocommit_reader
         self._level = engine_options.get("isolation_level")
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.writer, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         self._writers: tuple[asyncio.AbstractEventLoop, WriteTurn] | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """An ORM session whose transaction may write (on SQLite: one at a time, see `_turn`)."""
-        async with self._turn(), self.sessions() as s:
+        """An ORM session whose transaction may write (on SQLite: one at a time, see `turn`)."""
+        async with self.turn(), self.sessions() as s:
+            yield s
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """An ORM session that only reads: it takes no write turn, and on SQLite begins
+        deferred (a WAL snapshot beside the writers). Never write through it."""
+        async with self._read_sessions() as s:
             yield s
 
     @asynccontextmanager
@@ -133,13 +144,13 @@ class Database:
         self, engine: AsyncEngine | None = None, *, first: bool = False
     ) -> AsyncIterator[AsyncConnection]:
         """A Core connection in a transaction that may write, committed on leaving; `engine`:
-        this one's with other execution options (`BUSY_MS`); `first`: on SQLite, ahead of the
+        `writer` with other execution options (`BUSY_MS`); `first`: on SQLite, ahead of the
         other writers of this process waiting for their turn (`storage.write_turn`)."""
-        async with self._turn(first), (engine or self.engine).begin() as conn:
+        async with self.turn(first), (engine or self.writer).begin() as conn:
             yield conn
 
     @asynccontextmanager
-    async def _turn(self, first: bool = False) -> AsyncIterator[None]:
+    async def turn(self, first: bool = False) -> AsyncIterator[None]:
         """On SQLite, this process's write transactions take turns (`storage.write_turn`)."""
         if self.dialect != "sqlite":
             yield
@@ -192,11 +203,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        # IMMEDIATE takes the write lock up front, where busy_timeout makes writers queue.
+        # A transaction that may write (Database.writer, inside the write turn) begins
+        # IMMEDIATE: it takes the write lock up front, where busy_timeout makes writers queue.
         # A deferred transaction that reads first fails at once with "database is locked"
         # when another writer got in between: SQLite cannot wait without breaking isolation.
-        # A transaction that never writes (Database.reader) has no lock to upgrade: a deferred
-        # BEGIN lets it read its WAL snapshot alongside writers instead of queueing behind them.
+        # Every other transaction begins deferred: it reads its WAL snapshot alongside the
+        # writers instead of queueing behind them, and takes no lock it does not need.
         options = conn.get_execution_options()
         if options.get(ONE_STATEMENT):
             return  # SQLite runs the statement in a read transaction of its own
@@ -205,7 +217,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         if info.get(BUSY_MS, SQLITE_BUSY_TIMEOUT_MS) != busy:  # a pragma only when it changes
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy)}")
             info[BUSY_MS] = busy
-        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -235,7 +247,7 @@ async def migrate(target: str | Database, revision: str = "head", *, secret_key:
     keys stored tokens are encrypted with (default: OUTPUTS_SECRET_KEY from the environment)."""
     db = Database(target) if isinstance(target, str) else target
     try:
-        async with db.engine.begin() as conn:
+        async with db.write() as conn:  # migrations read, then write: IMMEDIATE on SQLite
             await conn.run_sync(_upgrade, revision, secret_key)
     finally:
         if isinstance(target, str):
@@ -243,7 +255,7 @@ async def migrate(target: str | Database, revision: str = "head", *, secret_key:
 
 
 async def downgrade(db: Database, revision: str, *, secret_key: str | None = None) -> None:
-    async with db.engine.begin() as conn:
+    async with db.write() as conn:
         await conn.run_sync(_downgrade, revision, secret_key)
 
 

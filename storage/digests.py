@@ -227,7 +227,7 @@ class DigestStore(Store):
         )
         if live_after is not None:
             stmt = stmt.where(sa.or_(r.status != "claimed", r.claimed_at > live_after))
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             rows = (await s.execute(stmt)).all()
         return {ChannelKey(platform=p, workspace_id=w, channel_id=c): end for p, w, c, end in rows}
 
@@ -241,5 +241,5 @@ class DigestStore(Store):
             stmt = stmt.where(r.platform == platform)
         if workspace_id is not None:
             stmt = stmt.where(r.workspace_id == workspace_id)
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return [to_digest_run(x) for x in await s.scalars(stmt)]

@@ -144,7 +144,7 @@ class SqlInbox(Store):
         self._claims: dict[int, sa.Update] = {}
         # On SQLite, keeping an entry waits for another process's write lock this long at
         # most (the ack must still go out in time); other writers keep the usual patience.
-        self._accept = db.engine.execution_options(**{BUSY_MS: accept_busy_ms})
+        self._accept = db.writer.execution_options(**{BUSY_MS: accept_busy_ms})
         self._insert = (
             self.insert(InboxRow)
             .on_conflict_do_nothing(index_elements=["identity"])

@@ -19,7 +19,7 @@ class PeopleStore(Store):
             PersonRow.workspace_id == workspace_id,
             PersonRow.user_id == user_id,
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             row = (await s.execute(stmt)).first()
         return PersonLanguage(language=row.language, chosen=row.chosen) if row else None
 
@@ -53,5 +53,5 @@ class PeopleStore(Store):
             PersonRow.workspace_id == workspace_id,
             PersonRow.user_id.in_(sorted(set(user_ids))),
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return {row.user_id: row.language for row in await s.execute(stmt)}

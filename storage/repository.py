@@ -82,7 +82,7 @@ class CharterStore(Store):
             .where(*channel_where(CharterRow, channel))
             .order_by(CharterVersionRow.version)
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             rows = (await s.scalars(stmt)).all()
         return [
             CharterVersion(
@@ -105,7 +105,7 @@ class CharterStore(Store):
             stmt = stmt.where(CharterRow.platform == platform)
         if workspace_id is not None:
             stmt = stmt.where(CharterRow.workspace_id == workspace_id)
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return [to_charter(r) for r in await s.scalars(stmt)]
 
 
@@ -132,7 +132,7 @@ class ChannelStore(Store):
             await s.execute(stmt)
 
     async def get_channel(self, channel: ChannelKey) -> ChannelInfo | None:
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             row = await s.scalar(sa.select(ChannelRow).where(*channel_where(ChannelRow, channel)))
             return to_channel(row) if row else None
 
@@ -142,14 +142,14 @@ class ChannelStore(Store):
             .where(ChannelRow.platform == platform, ChannelRow.workspace_id == workspace_id)
             .order_by(ChannelRow.name, ChannelRow.channel_id)
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             return [to_channel(r) for r in await s.scalars(stmt)]
 
     async def get_workspace(self, platform: str, workspace_id: str) -> WorkspaceSettings:
         stmt = sa.select(WorkspaceRow.rollup_channel_id).where(
             WorkspaceRow.platform == platform, WorkspaceRow.workspace_id == workspace_id
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             rollup = await s.scalar(stmt)
         return WorkspaceSettings(platform=platform, workspace_id=workspace_id, rollup_channel_id=rollup)
 

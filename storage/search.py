@@ -71,7 +71,7 @@ class SearchStore(Store):
             .order_by(sa.desc("rank"), d.created_at.desc(), d.id.desc())
             .limit(limit)
         )
-        async with self.db.session() as s, s.begin():
+        async with self.db.read_session() as s, s.begin():
             rows = (await s.execute(stmt)).all()
         return [
             SearchHit(

@@ -27,6 +27,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import Database
 from storage.secrets import SecretKeyError, TokenCipher, is_sealed
 from storage.slack_tables import TOKEN_COLUMNS, bots, enterprise_of, installations
 from storage.unreadable import UNOPENED, Warnings, unopened_message, workspace_of
@@ -37,14 +38,23 @@ _TABLES = (installations, bots)
 
 
 class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
-    """slack-sdk's store on our tables, tokens sealed on save and opened on every find."""
+    """slack-sdk's store on our tables, tokens sealed on save and opened on every find.
 
-    def __init__(self, client_id: str, engine: AsyncEngine, cipher: TokenCipher) -> None:
-        super().__init__(client_id=client_id, engine=engine)
+    Finds read (deferred on SQLite, beside the writers: they are on the ack path). Saves and
+    deletes read, then write: they take this process's write turn and run on the writer
+    engine, through a second slack-sdk store (`_writes`) on the same tables.
+    """
+
+    def __init__(self, client_id: str, db: Database, cipher: TokenCipher) -> None:
+        super().__init__(client_id=client_id, engine=db.engine)
         self.installations = installations  # ours: the token columns are Text
         self.bots = bots
         self.cipher = cipher
         self.warnings = Warnings()
+        self._db = db
+        self._writes = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=db.writer)
+        self._writes.installations = installations
+        self._writes.bots = bots
 
     def _sealed(self, entity: Any, names: tuple[str, ...]) -> Any:
         out = copy.copy(entity)  # the caller's object keeps its tokens in the clear
@@ -69,10 +79,24 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         # slack-sdk saves the bot through async_save_bot(installation.to_bot()): sealed here,
         # those tokens go through it sealed already, and sealing leaves sealed values alone.
-        await super().async_save(self._sealed(installation, _ALL_TOKENS))
+        async with self._db.turn():
+            await self._writes.async_save(self._sealed(installation, _ALL_TOKENS))
 
     async def async_save_bot(self, bot: Bot) -> None:
-        await super().async_save_bot(self._sealed(bot, _BOT_TOKENS))
+        async with self._db.turn():
+            await self._writes.async_save_bot(self._sealed(bot, _BOT_TOKENS))
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        async with self._db.turn():
+            await self._writes.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        async with self._db.turn():
+            await self._writes.async_delete_installation(
+                enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+            )
 
     async def async_find_bot(
         self,
@@ -180,20 +204,35 @@ async def token_counts(engine: AsyncEngine, cipher: TokenCipher | None = None) -
     return TokenCounts(encrypted, plain, unopened)
 
 
+class OAuthStates(AsyncSQLAlchemyOAuthStateStore):
+    """slack-sdk's OAuth state store, its writes (a consume reads, then deletes) in this
+    process's write turn."""
+
+    def __init__(self, db: Database, expiration_seconds: int) -> None:
+        super().__init__(expiration_seconds=expiration_seconds, engine=db.writer)
+        self._db = db
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        async with self._db.turn():
+            return await super().async_issue(*args, **kwargs)
+
+    async def async_consume(self, state: str) -> bool:
+        async with self._db.turn():
+            return await super().async_consume(state)
+
+
 class SlackTokens:
     """`bot.platform_ports.SlackTokenStore` on the project's database: what the Slack
     adapter's OAuth needs, built by the composition root with the key that seals tokens."""
 
-    def __init__(self, engine: AsyncEngine, client_id: str, key: str) -> None:
-        self._engine = engine
+    def __init__(self, db: Database, client_id: str, key: str) -> None:
+        self._db = db
         self._client_id = client_id
-        self.installations = EncryptedInstallationStore(
-            client_id=client_id, engine=engine, cipher=TokenCipher(key)
-        )
+        self.installations = EncryptedInstallationStore(client_id, db, TokenCipher(key))
         self.unopened = UNOPENED
 
-    def oauth_states(self, expiration_seconds: int) -> AsyncSQLAlchemyOAuthStateStore:
-        return AsyncSQLAlchemyOAuthStateStore(expiration_seconds=expiration_seconds, engine=self._engine)
+    def oauth_states(self, expiration_seconds: int) -> OAuthStates:
+        return OAuthStates(self._db, expiration_seconds)
 
     async def enterprise_of(self, workspace_id: str) -> str | None:
-        return await enterprise_of(self._engine, self._client_id, workspace_id)
+        return await enterprise_of(self._db.engine, self._client_id, workspace_id)

@@ -53,5 +53,7 @@ async def test_a_draft_form_only_in_its_own_workspace(repo) -> None:
     form = await d.engine.draft_form("test", d.workspace, d.actor(ADMIN), "1")
     assert isinstance(form, OpenForm) and form.deliverable_id == 1
     assert [f.name for f in form.fields] == ["problem", "fix", "area"]
-    assert await d.engine.draft_form("test", "OTHER", d.actor(ADMIN), "1") == "There is no deliverable #1."
-    assert await d.engine.draft_form("test", d.workspace, d.actor(ADMIN), "x") == "There is no deliverable #x."
+    other = await d.engine.draft_form("test", "OTHER", d.actor(ADMIN), "1")
+    assert other == "There is no deliverable #1."
+    nonsense = await d.engine.draft_form("test", d.workspace, d.actor(ADMIN), "x")
+    assert nonsense == "There is no deliverable #x."

@@ -46,7 +46,7 @@ def oauth(env: pytest.MonkeyPatch, db: Database, key: str | None = None) -> None
 
 
 async def installed(db: Database, key: str, team: str = "T111") -> None:
-    store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(key))
+    store = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(key))
     await store.async_save(
         Installation(
             app_id="A111",
@@ -176,7 +176,7 @@ async def test_forget_unreadable_deletes_only_what_no_key_opens(env, db: Databas
     assert "Deleted them" in out and "https://outputs.example.com/slack/install: T111." in out
     assert BOT_TOKEN not in out and "fernet:" not in out
     assert await rows(db) == {"slack_installations": ["T222", "T333"], "slack_bots": ["T222", "T333"]}
-    store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(f"{current},{old}"))
+    store = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(f"{current},{old}"))
     for team in ("T222", "T333"):  # what opens still serves
         found = await store.async_find_installation(enterprise_id=None, team_id=team)
         assert found is not None and found.bot_token == BOT_TOKEN

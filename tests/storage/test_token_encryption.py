@@ -107,7 +107,7 @@ def test_a_bad_key_says_how_to_make_one() -> None:
 
 
 async def test_the_store_seals_every_token_and_opens_them_on_every_find(db: Database) -> None:
-    store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(new_key()))
+    store = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(new_key()))
     await store.async_save(installation(bot_token=LONG))
     stored = await stored_tokens(db)
     assert len(stored) == 6 and all(v.startswith(MARK) for v in stored)
@@ -137,8 +137,8 @@ async def test_the_store_seals_every_token_and_opens_them_on_every_find(db: Data
 async def test_tokens_sealed_with_a_lost_key_are_found_as_not_installed(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(new_key())).async_save(installation())
-    other = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(new_key()))
+    await EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(new_key())).async_save(installation())
+    other = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(new_key()))
     assert await other.async_find_installation(enterprise_id=None, team_id="T111") is None
     assert await other.async_find_bot(enterprise_id=None, team_id="T111") is None
     assert UNOPENED.get() == "T111"  # what lets the server drop bolt's own ERROR line
@@ -168,12 +168,12 @@ def test_the_warning_about_a_workspace_comes_once_a_minute_with_a_count(
 
 async def test_rotation_reencrypts_every_token_with_the_first_key(db: Database) -> None:
     old, new = new_key(), new_key()
-    await EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(old)).async_save(installation())
+    await EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(old)).async_save(installation())
     before = await stored_tokens(db)
     assert await reseal_tokens(db.engine, TokenCipher(f"{new},{old}")) == 6
     after = await stored_tokens(db)
     assert all(v.startswith(MARK) for v in after) and not set(before) & set(after)
-    store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(new))  # the old key dropped
+    store = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(new))  # the old key dropped
     found = await store.async_find_installation(enterprise_id=None, team_id="T111")
     assert found is not None and found.bot_token == TOKENS["bot_token"]
     assert found.user_refresh_token == TOKENS["user_refresh_token"]
@@ -229,7 +229,7 @@ async def test_the_migration_encrypts_the_tokens_stored_in_plain_text(at_0006_wi
         assert current == head
         stored = await stored_tokens(db)
         assert len(stored) == 6 and all(v.startswith(MARK) for v in stored)
-        store = EncryptedInstallationStore(CLIENT_ID, db.engine, TokenCipher(key))
+        store = EncryptedInstallationStore(CLIENT_ID, db, TokenCipher(key))
         found = await store.async_find_installation(enterprise_id=None, team_id="T111")
         assert found is not None and found.user_token == TOKENS["user_token"]
         bot = await store.async_find_bot(enterprise_id=None, team_id="T111")
