@@ -72,6 +72,7 @@ class Dialog:
         self.channel = "C1"
         self.workspace = WORKSPACE
         self.private: set[str] = set()
+        self.names: dict[str, str] = {}  # channel id → its name, when not its id in lower case
         self.creators: dict[str, str] = {}
         self.locales: dict[str, str] = {}
         self.admins = {ADMIN}
@@ -82,7 +83,7 @@ class Dialog:
         ch = channel or self.channel
         return ChannelInfo(
             key=key(ch, self.workspace),
-            name=ch.lower(),
+            name=self.names.get(ch, ch.lower()),
             is_private=ch in self.private,
             creator_id=self.creators.get(ch),
         )

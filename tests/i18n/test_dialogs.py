@@ -7,49 +7,34 @@ the channel (the digest, even in preview) is in the charter's language.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.charter import ChannelKey
-from bot.context import EngineSettings
-from bot.engine import Engine
-from bot.events import Actor, Audience, CommandInvoked, OpenForm, Outbound, Reply, SendFile
-from bot.ports import ChannelInfo, MessageSnapshot
-from tests.engine.harness import FixedClock as Clock
+from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
+from bot.ports import ChannelInfo
+from tests.engine.harness import ADMIN, Dialog
 from tests.i18n.catalogues import forms, messages, template
 
-ADMIN = "UADMIN"
 CHANNEL = ChannelInfo(key=ChannelKey(platform="test", workspace_id="W1", channel_id="C1"), name="support")
 THIN = "\u2009"
 
 
-@dataclass
-class RecordingGateway:
-    """The platform side: records what the engine asks; knows no messages, no members."""
+class Chat(Dialog):
+    """The engine dialog of tests/engine/harness.py, each line sent in a given language."""
 
-    calls: list[tuple[str, str]] = field(default_factory=list)
-
-    async def fetch_message(self, channel: ChannelKey, message_id: str) -> MessageSnapshot | None:
-        self.calls.append(("fetch_message", message_id))
-        return None
-
-    async def is_member(self, channel: ChannelKey, user_id: str) -> bool:
-        self.calls.append(("is_member", user_id))
-        return False
-
-
-class Chat:
     def __init__(self, repo, now: datetime, channel: ChannelInfo = CHANNEL) -> None:
-        self.channel = channel
-        self.engine = Engine(repo, Clock(now), EngineSettings(admins=frozenset({ADMIN})))
-        self.gateway = RecordingGateway()
-        self.last: list[Outbound] = []
+        super().__init__(repo, now, admins=frozenset({ADMIN}))
+        self.channel = channel.key.channel_id
+        self.workspace = channel.key.workspace_id
+        self.names[self.channel] = channel.name
 
     async def send(self, user: str, text: str, locale: str | None) -> str:
-        actor = Actor(user, is_workspace_admin=user == ADMIN, locale=locale)
-        self.last = await self.engine.handle(CommandInvoked(self.channel, actor, text), self.gateway)
+        self.locales.pop(user, None)
+        if locale is not None:
+            self.locales[user] = locale
+        await self.cmd(user, text)
         return "\n".join(_text(o) for o in self.last)
 
     async def setup(self, locale: str | None, *lines: str) -> None:

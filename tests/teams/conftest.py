@@ -27,6 +27,7 @@ from app.bootstrap import App, assemble
 from bot.config import Settings, load_settings
 from bot.inbox import Workers
 from storage.database import Database
+from tests.engine.harness import FixedClock
 from tests.teams.fake_connector import FakeConnector
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -38,14 +39,6 @@ ABOUT_A_MESSAGE = ("messageUpdate", "messageDelete")
 
 def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text())
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-
-    def now(self) -> datetime:
-        return self.t
 
 
 class Teams:
@@ -102,7 +95,7 @@ async def start_teams(db: Database, settings: Settings, **server_options: Any) -
     connector = FakeConnector()
     fake = TestServer(connector.app())
     await fake.start_server()
-    app = assemble(settings, db, FixedClock())
+    app = assemble(settings, db, FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))  # a Monday
     server = TeamsServer(app, settings, graph_url=str(fake.make_url("/graph")), **server_options)
     client = TestClient(TestServer(build_web_app(app, [server])))
     await client.start_server()
