@@ -16,16 +16,21 @@ SQLite tests copy a database file migrated once per session.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Iterator
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from hypothesis import settings
 
+from app.cli import main
 from storage.database import Database, head_revision, migrate
 from storage.models import Base
 from storage.repository import SqlRepository
@@ -166,3 +171,39 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"PostgreSQL tests were skipped ({PG_ENV} not set)", yellow=True, bold=True
         )
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., Ran]]:
+    """`outputs-bot ARGS` as the console script runs it, in this process: the environment
+    without any OUTPUTS_ setting but the database, the working directory a temporary one,
+    standard input given, and the logging it configures put back afterwards."""
+    for name in [k for k in os.environ if k.startswith("OUTPUTS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OUTPUTS_DATABASE__URL", f"sqlite:///{tmp_path / 'o.db'}")
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+
+    def run(*args: str, input: str | None = None) -> Ran:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input or ""))
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help, a usage error
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+
+    yield run
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -1,4 +1,5 @@
-"""`outputs-bot` end to end, as a subprocess on a real SQLite file."""
+"""`outputs-bot` end to end on a real SQLite file: in-process (`app.cli.main`, its output
+captured), and once as a real subprocess whose reader leaves early."""
 
 from __future__ import annotations
 
@@ -36,25 +37,6 @@ channel_id = "ideas"
 purpose = "Ideas"
 schedule = "off"
 """
-
-
-@pytest.fixture
-def cli(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
-    env["OUTPUTS_DATABASE__URL"] = f"sqlite:///{tmp_path / 'o.db'}"
-
-    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
-            input=input,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            timeout=60,
-        )
-
-    return run
 
 
 @pytest.mark.parametrize(
@@ -185,15 +167,11 @@ def test_export_streams_every_row_as_the_whole_list_export_lays_it_out(cli, tmp_
             await db.dispose()
 
     expected = asyncio.run(fill())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
-    env["OUTPUTS_DATABASE__URL"] = f"sqlite:///{tmp_path / 'o.db'}"
-    env["PYTHONIOENCODING"] = "utf-8"
 
     def export(*args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "app.cli", "export", *args], env=env, cwd=tmp_path,
-                             capture_output=True, timeout=60)  # bytes: "\r" must reach us untranslated
+        res = cli("export", *args)
         assert res.returncode == 0, res.stderr
-        return res.stdout.decode("utf-8")
+        return res.stdout
 
     assert export("--format", "csv") == expected["csv"]
     out = export("--format", "json")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,30 +86,16 @@ async def test_reactions_edit_delete_lang_and_bad_lines(sqlite_db, sqlite_repo):
     assert "Traceback" not in text and "! error" not in text
 
 
-def test_cli_shell_reads_a_script_from_stdin(tmp_path):
-    env = {**os.environ, "OUTPUTS_DATABASE__URL": f"sqlite:///{tmp_path / 'o.db'}"}
-    env.pop("OUTPUTS_CONFIG", None)
-    cli = [sys.executable, "-m", "app.cli"]
-    subprocess.run([*cli, "migrate"], check=True, env=env, cwd=tmp_path, capture_output=True)
+def test_cli_shell_reads_a_script_from_stdin(cli):
+    assert cli("migrate").returncode == 0
     script = "\n".join([*SETUP, "hello world", "+:white_check_mark: #1", "/outputs drafts", ":quit"])
-    res = subprocess.run(
-        [*cli, "shell"], input=script, text=True, env=env, cwd=tmp_path, capture_output=True, timeout=60
-    )
+    res = cli("shell", input=script)
     assert res.returncode == 0, res.stderr
     assert "Recorded #1" in res.stdout and "still needs: Problem, Fix" in res.stdout
 
 
-def test_cli_demo_runs_start_to_finish(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTPUTS_")}
-    res = subprocess.run(
-        [sys.executable, "-m", "app.cli", "shell", "--demo"],
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=120,
-    )
+def test_cli_demo_runs_start_to_finish(cli, tmp_path):
+    res = cli("shell", "--demo")
     assert res.returncode == 0, res.stderr
     assert "Declared output type Problem solved" in res.stdout
     assert "What we produced" in res.stdout and "Contributors" in res.stdout
