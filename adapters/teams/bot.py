@@ -31,11 +31,12 @@ from botbuilder.core.teams import TeamsInfo
 from adapters.teams import cards, convert, faults
 from adapters.teams.adapter import wire_of
 from adapters.teams.convert import PREFIX
-from adapters.teams.delivery import Delivery, People
+from adapters.teams.delivery import Delivery
 from adapters.teams.file_consent import FileConsent
 from adapters.teams.gateway import TeamsGateway
 from adapters.teams.invokes import Invokes
 from adapters.teams.owners import TeamOwners
+from adapters.teams.people import People
 from bot.charter import ChannelKey
 from bot.engine import Engine
 from bot.events import (

@@ -10,7 +10,7 @@ at the channel's top level, and the scheduler uses the very same path.
 `export` sends a real file, the only way Teams lets a bot do so: a file consent card in the
 person's personal chat (`offer_file`). The content waits in `pending_files` under a random
 token, the card's only context; when the person accepts, Teams gives an upload URL, the bot
-PUTs the bytes there (`upload`) and sends the file's card (see `adapters.teams.file_consent`).
+PUTs the bytes there (`adapters.teams.upload`) and sends the file's card (see `adapters.teams.file_consent`).
 
 A 429 is retried by the connector client's own policy (`adapter.connector_retry`, after each
 Retry-After); when it gives up, a proactive post raises `bot.fanout.RateLimited` with the
@@ -26,16 +26,12 @@ why, privately, in their language.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from botbuilder.core import CloudAdapterBase, TurnContext
 from botbuilder.schema import (
     Activity,
-    ActivityTypes,
-    Attachment,
     ChannelAccount,
     ConversationAccount,
     ConversationParameters,
@@ -44,21 +40,25 @@ from botbuilder.schema import (
 
 from adapters.retry_after import retry_after
 from adapters.teams import cards, faults
+from adapters.teams.activities import (
+    card_activity,
+    consent_activity,
+    onedrive_name,
+    reply_activities,
+    text_activities,
+)
 from adapters.teams.adapter import wire_of
 from adapters.teams.convert import PLATFORM
-from adapters.teams.limits import split_text
+from adapters.teams.people import People
 from adapters.teams.readers import Readers
 from bot.charter import ChannelKey
 from bot.events import Audience, OpenForm, Outbound, Reply, SendFile
 from bot.fanout import RateLimited
 from bot.i18n import Translator, translator
-from bot.markup import to_markdown, to_plain
 from bot.platform_ports import ConversationStore, PendingFileStore
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER = 30.0  # when a 429 comes without a usable Retry-After
-UPLOAD_TIMEOUT_SECONDS = 60.0  # per attempt: a connection error is tried once more
-_NOT_IN_ONEDRIVE = re.compile(r'["*:<>?/\\|\x00-\x1f]')
 
 
 def rate_limited(exc: Exception) -> RateLimited | None:
@@ -101,116 +101,6 @@ def post_problem(t: Translator, exc: Exception) -> str:
     if reason is not None:
         return t("{reason}. Try again in a few minutes.", reason=t(reason))
     return t("Outputs is not in that channel: add it to the channel's team, then try again.")
-
-
-class People:
-    """Names and Bot Framework ids of the people the bot has seen, by Entra object id:
-    mentions are shown by name, and a private chat is opened with the id Teams knows."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.bf_ids: dict[str, str] = {}
-        self.aad_by_bf: dict[str, str] = {}
-
-    def learn(self, account: dict[str, Any] | None) -> None:
-        if not isinstance(account, dict):
-            return
-        aad, bf_id, name = account.get("aadObjectId"), account.get("id"), account.get("name")
-        if isinstance(aad, str) and aad:
-            if isinstance(name, str) and name:
-                self.names[aad] = name
-            if isinstance(bf_id, str) and bf_id:
-                self.bf_ids[aad] = bf_id
-                self.aad_by_bf[bf_id] = aad
-
-    def bf_id(self, user_id: str) -> str:
-        return self.bf_ids.get(user_id, user_id)
-
-
-def reply_activities(reply: Reply, names: dict[str, str]) -> list[Activity]:
-    t = translator(reply.lang)
-    card = cards.reply_card(reply, t, names)
-    if card is not None:
-        summary = to_plain(reply.text.split("\n", 1)[0], names)[:200]
-        return [card_activity(card, summary)]
-    return text_activities(reply.text, names)
-
-
-def text_activities(text: str, names: dict[str, str]) -> list[Activity]:
-    # Teams Markdown joins single newlines; a blank line keeps each of ours.
-    chunks = split_text(to_markdown(text, names))
-    return [
-        Activity(type=ActivityTypes.message, text=c.replace("\n", "\n\n"), text_format="markdown")
-        for c in chunks
-    ]
-
-
-def card_activity(content: dict[str, Any], summary: str = "") -> Activity:
-    return Activity(
-        type=ActivityTypes.message,
-        summary=summary or None,
-        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=content)],
-    )
-
-
-def attachment_activity(attachment: dict[str, Any]) -> Activity:
-    """A message carrying one attachment given as JSON (a file consent or file info card)."""
-    return Activity(
-        type=ActivityTypes.message,
-        attachments=[
-            Attachment(
-                content_type=attachment["contentType"],
-                content=attachment.get("content"),
-                content_url=attachment.get("contentUrl"),
-                name=attachment.get("name"),
-            )
-        ],
-    )
-
-
-def onedrive_name(filename: str) -> str:
-    """The file lands in the person's OneDrive, which refuses `" * : < > ? / \\ |` in a name
-    (a chat without a name is exported under its id, `19:…@thread.v2`)."""
-    stem, dot, extension = _NOT_IN_ONEDRIVE.sub("-", filename).strip(" .").rpartition(".")
-    if not dot:
-        stem, extension = extension, ""
-    return (stem[:200] or "outputs-export") + dot + extension
-
-
-def consent_activity(filename: str, data: bytes, description: str, token: str) -> Activity:
-    return attachment_activity(cards.file_consent(filename, len(data), description or filename, token))
-
-
-class UploadFailed(Exception):
-    """The bytes did not reach the upload URL Teams gave (refused, or unreachable twice)."""
-
-
-async def upload(url: str, data: bytes, timeout: float | None = None) -> None:
-    """PUT the whole file to an accepted consent's `uploadUrl` (a OneDrive upload session) in
-    one range, within `timeout` seconds a try (`UPLOAD_TIMEOUT_SECONDS`). A connection error
-    is tried once more; a refusal is not."""
-    timeout = UPLOAD_TIMEOUT_SECONDS if timeout is None else timeout
-    size = len(data)
-    headers = {"Content-Length": str(size)}
-    if size:
-        headers["Content-Range"] = f"bytes 0-{size - 1}/{size}"
-    last: Exception | None = None
-    for _attempt in range(2):
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
-                if hasattr(session, "_retry_connection"):
-                    # aiohttp (3.10+) silently sends a PUT again when the server disconnects:
-                    # the retry is ours alone, so that "once more" means once.
-                    session._retry_connection = False
-                async with session.put(url, data=data, headers=headers) as resp:
-                    if resp.status >= 300:
-                        raise UploadFailed(f"upload refused: HTTP {resp.status}")
-                    return
-        except aiohttp.ClientConnectionError as exc:
-            last = exc
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise UploadFailed(f"upload failed: {exc!r}") from exc
-    raise UploadFailed(f"upload failed twice: {last!r}") from last
 
 
 class Delivery:

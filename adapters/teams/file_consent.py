@@ -17,13 +17,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams import cards, convert, faults
-from adapters.teams.delivery import (
-    UploadFailed,
-    attachment_activity,
-    consent_activity,
-    text_activities,
-    upload,
-)
+from adapters.teams.activities import attachment_activity, consent_activity, text_activities
+from adapters.teams.upload import UploadFailed, upload
 from bot.i18n import Translator
 from bot.platform_ports import PendingFile
 

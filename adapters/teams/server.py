@@ -16,9 +16,10 @@ from adapters.teams import faults, work
 from adapters.teams.adapter import TeamsAdapter, on_turn_error
 from adapters.teams.auth import authenticated, authentication
 from adapters.teams.bot import OutputsBot
-from adapters.teams.delivery import Delivery, People
+from adapters.teams.delivery import Delivery
 from adapters.teams.intake import Answers, Intake
 from adapters.teams.owners import GRAPH_URL, TeamOwners, TokenSource, app_token_source
+from adapters.teams.people import People
 from adapters.teams.readers import Readers
 from bot.charter import ChannelKey
 from bot.config import Settings

@@ -31,10 +31,11 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams import cards, convert, intake
+from adapters.teams.activities import card_activity, text_activities
 from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.bot import OutputsBot
 from adapters.teams.convert import PREFIX
-from adapters.teams.delivery import card_activity, reraised, text_activities
+from adapters.teams.delivery import reraised
 from adapters.teams.invokes import after_answer
 from bot.i18n import Translator
 from bot.inbox import Handler, Item

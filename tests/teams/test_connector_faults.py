@@ -49,7 +49,7 @@ PRIVATE = "19:5b6c7d8e9f0a41b2c3d4e5f6a7b8c9d0@thread.tacv2"  # a private channe
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """The waits shrink; the number and order of tries stay as they are."""
     monkeypatch.setattr("adapters.teams.adapter.CONNECTOR_TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setattr("adapters.teams.delivery.UPLOAD_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr("adapters.teams.upload.UPLOAD_TIMEOUT_SECONDS", 0.3)
     monkeypatch.setattr("adapters.teams.bot.TEAM_DETAILS_SECONDS", 0.3)
     monkeypatch.setattr("adapters.teams.faults.BACKOFF_SECONDS", 0.01)
     monkeypatch.setattr("bot.inbox.backoff", lambda attempts, policy: 0.0)

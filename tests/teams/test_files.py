@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import ClientResponse
 
+from adapters.teams.activities import onedrive_name
 from adapters.teams.cards import FILE_CONSENT, FILE_INFO
-from adapters.teams.delivery import onedrive_name
 from bot.export import render
 from storage.database import Database
 from storage.pending_files import PendingFiles
