@@ -19,6 +19,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
+COPY app ./app
 COPY bot ./bot
 COPY adapters ./adapters
 COPY storage ./storage

@@ -1,4 +1,4 @@
-"""The one aiohttp application: platform routes, `/healthz`, `/metrics`.
+"""The one aiohttp application: platform routes, `/healthz`, `/metrics`, the dashboard.
 
 A middleware gives every request an id for the logs (`X-Request-Id`, taken from the
 request when it carries a sane one) and, for the platforms' routes, counts it by platform,
@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from adapters.metrics import Metrics
 from adapters.platform import PlatformServer
@@ -129,10 +130,33 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=m.exposition(), headers={"Content-Type": m.content_type})
 
 
+class UnparsableRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a request line or header too long, bytes that
+    are not HTTP) as an ERROR with its traceback, before any handler of ours runs. It answers
+    400: the fault is the client's, worth one line at INFO and no traceback."""
+
+    LOGGER = "aiohttp.server"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 400) < 500:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = "unparsable HTTP request refused (%d): %s", (exc.code, exc.message)
+            record.exc_info = record.exc_text = None
+        return True
+
+    @classmethod
+    def install(cls) -> None:
+        server = logging.getLogger(cls.LOGGER)
+        if not any(isinstance(f, cls) for f in server.filters):
+            server.addFilter(cls())
+
+
 def build_web_app(
     app: Runtime, servers: list[PlatformServer], metrics_: Metrics | None = None
 ) -> web.Application:
     """The server for `app`; its metrics (a fresh registry unless given) observe the engine too."""
+    UnparsableRequests.install()
     m = metrics_ or Metrics()
     app.engine.services.observer.attach(m)
     web_app = web.Application(client_max_size=1024 * 1024, middlewares=[observe])
@@ -143,5 +167,7 @@ def build_web_app(
     web_app.router.add_get("/metrics", metrics)
     for server in servers:
         server.add_routes(web_app)
+    from adapters.dashboard import routes as dashboard  # it reads APP_KEY from this module
 
+    dashboard.add_routes(web_app)
     return web_app

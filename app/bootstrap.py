@@ -38,6 +38,7 @@ def engine_settings(settings: Settings, prefix: str = "/outputs") -> EngineSetti
         max_items=settings.digest.max_items,
         sparkline_periods=settings.digest.sparkline_periods,
         command_prefix=prefix,
+        public_url=settings.server.public_url,
     )
 
 

@@ -24,6 +24,8 @@ class EngineSettings:
     max_items: int = 10
     sparkline_periods: int = 8
     command_prefix: str = "/outputs"
+    # Where the web dashboard is reached ([server] public_url); empty: no dashboard links.
+    public_url: str = ""
 
 
 def _unheard(channel: ChannelKey) -> None:

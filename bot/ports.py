@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -93,6 +93,35 @@ class PersonLanguage(BaseModel):
 
     language: str
     chosen: bool = False
+
+
+class CharteredChannel(BaseModel):
+    """A charter with its channel's stored facts (`channel` None: no row was ever stored)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    charter: Charter
+    channel: ChannelInfo | None = None
+
+
+class CountWindow(NamedTuple):
+    """A span of one channel to count complete deliverables in: `start <= completed_at < end`.
+    `bucket` tells the caller's windows of a channel apart (a period, a month, a quarter)."""
+
+    channel_id: str
+    bucket: int
+    start: datetime
+    end: datetime
+
+
+class QuarterFacts(BaseModel):
+    """What a quarter report reads, per channel id (see `Repository.quarter_facts`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    produced: dict[str, dict[str, int]] = {}  # type → complete deliverables
+    notable: dict[str, list[Deliverable]] = {}  # most taggings first, then newest
+    contributors: dict[str, list[tuple[str, int]]] = {}  # (user id, count), most first
 
 
 class Repository(Protocol):
@@ -251,6 +280,68 @@ class Repository(Protocol):
         self, platform: str | None = None, workspace_id: str | None = None
     ) -> list[DigestRun]: ...
 
+    # the web dashboard's sign-in links and sessions (bot/signin.py), by their token's hash
+    async def add_dashboard_link(self, token_hash: str, grant: DashboardGrant, at: datetime) -> None:
+        """Keep a link; expired links and sessions are deleted on the way."""
+        ...
+
+    async def exchange_dashboard_link(
+        self, link_hash: str, session_hash: str, at: datetime, session_expires: datetime
+    ) -> DashboardGrant | None:
+        """Use a link once, if unused and unexpired at `at`, and start a session for its
+        person: one transaction, so two concurrent opens start one session between them."""
+        ...
+
+    async def get_dashboard_session(self, token_hash: str, at: datetime) -> DashboardGrant | None: ...
+    async def delete_dashboard_session(self, token_hash: str) -> bool: ...
+
+    # directory and dashboard: a bounded number of statements, whatever the number of channels
+    async def chartered_channels(
+        self, platform: str, workspace_id: str, *, words: str = "", channel_id: str | None = None
+    ) -> list[CharteredChannel]:
+        """Every charter of one workspace with its channel's stored facts, in one statement.
+
+        `words`: only charters whose purpose or types' keys, labels or descriptions hold all
+        of them (full text); `channel_id`: that channel's only."""
+        ...
+
+    async def completed_counts(
+        self, platform: str, workspace_id: str, windows: Sequence[CountWindow]
+    ) -> dict[tuple[str, int], dict[str, int]]:
+        """(channel id, bucket) → type → complete deliverables in that window; windows
+        with none are left out. One statement, however many windows and channels."""
+        ...
+
+    async def deliverables_page(
+        self,
+        channel: ChannelKey,
+        *,
+        statuses: Sequence[Status],
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        words: str = "",
+        limit: int = 200,
+    ) -> tuple[list[Deliverable], int]:
+        """Newest first, at most `limit`, and how many match in all; `since`/`until` bound
+        `created_at`; `words`: full text, as `search`. One statement."""
+        ...
+
+    async def quarter_facts(
+        self,
+        platform: str,
+        workspace_id: str,
+        windows: Sequence[CountWindow],
+        *,
+        notable: int = 5,
+        contributors: int = 10,
+    ) -> QuarterFacts:
+        """Per channel, over its window (one per channel): the complete deliverables
+        completed in it per type, the `notable` most tagged (then newest), and the
+        `contributors` who authored most (the tagger when no author is known; ties by user
+        id). The window's rows are read once, whatever the number of channels."""
+        ...
+
 
 class MessageSnapshot(BaseModel):
     """A platform message as it is now: what capture records."""
@@ -286,3 +377,17 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """An aware UTC datetime."""
         ...
+
+
+class DashboardGrant(BaseModel):
+    """Who a dashboard link or session is for, and the private channels they were a member
+    of when they asked for the link (docs/rules.md: the membership snapshot)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    workspace_id: str
+    user_id: str
+    language: str
+    private_channels: frozenset[str] = frozenset()
+    expires_at: datetime

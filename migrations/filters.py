@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 FTS_TABLE = "deliverables_fts"
+CHARTER_FTS_TABLE = "charters_fts"  # migration 0010: the directory's search
 SEARCH_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_deliverables_search"
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ == "table" and name is not None:
-        return not name.startswith(FTS_TABLE)
+        return not name.startswith((FTS_TABLE, CHARTER_FTS_TABLE))
     if type_ == "column":
         return name != SEARCH_COLUMN
     if type_ == "index":

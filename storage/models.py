@@ -318,3 +318,44 @@ class PersonRow(Base):
     language: Mapped[str] = mapped_column(sa.String(16))
     chosen: Mapped[bool]
     updated_at: Mapped[datetime]
+
+
+class DashboardLinkRow(Base):
+    """A dashboard sign-in link, under the SHA-256 of its token (bot/signin.py)."""
+
+    __tablename__ = "dashboard_links"
+    __table_args__ = (
+        sa.UniqueConstraint("token_hash", name="uq_dashboard_links_token_hash"),
+        sa.Index("ix_dashboard_links_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    private_channels: Mapped[list[str]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSessionRow(Base):
+    """A signed-in dashboard session, under the SHA-256 of its cookie's token."""
+
+    __tablename__ = "dashboard_sessions"
+    __table_args__ = (
+        sa.UniqueConstraint("token_hash", name="uq_dashboard_sessions_token_hash"),
+        sa.Index("ix_dashboard_sessions_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    private_channels: Mapped[list[str]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -14,8 +14,10 @@ from bot.charter import ChannelKey, Charter, CharterVersion
 from bot.ports import ChannelInfo, ConflictError, WorkspaceSettings
 from storage.base import Store
 from storage.convert import channel_where, charter_columns, to_channel, to_charter
+from storage.dashboard_sessions import DashboardSessionStore
 from storage.deliverables import DeliverableStore
 from storage.digests import DigestStore
+from storage.directory import DirectoryStore
 from storage.models import ChannelRow, CharterRow, CharterVersionRow, WorkspaceRow
 from storage.people import PeopleStore
 from storage.search import SearchStore
@@ -165,5 +167,14 @@ class ChannelStore(Store):
             await s.execute(stmt)
 
 
-class SqlRepository(CharterStore, ChannelStore, DeliverableStore, SearchStore, DigestStore, PeopleStore):
+class SqlRepository(
+    CharterStore,
+    ChannelStore,
+    DeliverableStore,
+    SearchStore,
+    DigestStore,
+    PeopleStore,
+    DashboardSessionStore,
+    DirectoryStore,
+):
     """Implements `bot.ports.Repository`; `db` stays reachable for the console store."""

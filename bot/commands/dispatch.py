@@ -7,7 +7,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import charter_cmds, deliverable_cmds, digest_cmds, setup_form, type_cmds
+from bot.commands import (
+    charter_cmds,
+    deliverable_cmds,
+    digest_cmds,
+    directory_cmds,
+    setup_form,
+    type_cmds,
+    web_cmds,
+)
 from bot.commands.grammar import MAX_COMMAND, Args, GrammarError, UsageError, parse_args
 from bot.context import Ctx
 from bot.i18n import N_
@@ -146,11 +154,28 @@ COMMANDS: dict[str, Command] = {
             private=True,
         ),
         _c(
+            "channels",
+            "[<words>]",
+            N_(
+                "the directory: chartered channels you may see, what each produces and how it "
+                "stands this period; with words, those whose purpose or types match"
+            ),
+            directory_cmds.channels,
+            private=True,  # it shows other channels
+        ),
+        _c(
             "export",
             "[csv|json]",
             N_("this channel's deliverables as a file"),
             deliverable_cmds.export,
             owner=True,
+            private=True,
+        ),
+        _c(
+            "dashboard",
+            "",
+            N_("a link, for you alone, that signs you in to the web dashboard"),
+            web_cmds.dashboard,
             private=True,
         ),
     ]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import build_web_app
 from app.bootstrap import build
 from bot.config import load_settings
 from storage.database import migrate
+from tests.dashboard.site import open_site
 
 
 async def test_503_on_an_unmigrated_database_then_200_after_migrate(db_url: str) -> None:
@@ -76,3 +79,16 @@ async def test_503_within_the_bound_when_the_sqlite_file_is_locked(tmp_path: Pat
         locker.close()
         await client.close()
         await app.close()
+
+
+async def test_a_request_aiohttp_cannot_parse_is_a_400_and_no_error_in_the_log(
+    db, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with open_site(db) as site:
+        caplog.clear()
+        resp = await site.http.get("/dashboard", params={"q": "x" * 10_000})
+        assert resp.status == 400
+        resp = await site.http.get("/healthz", headers={"X-Long": "y" * 10_000})
+        assert resp.status == 400
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("unparsable HTTP request" in r.getMessage() for r in caplog.records)
