@@ -28,6 +28,7 @@ from bot.i18n import Translator, translator
 log = logging.getLogger(__name__)
 
 PREFIX = "/dashboard"
+UNKNOWN = "dashboard-unknown"  # the route of what no other dashboard route takes
 STYLESHEET = Path(__file__).resolve().parent / "static" / "dashboard.css"
 # A CSV holds what the page's filter selects, newest first, up to the cap of an export in chat.
 CSV_MAX_ROWS = CHAT_EXPORT_MAX_ROWS
@@ -157,50 +158,63 @@ async def stylesheet(request: web.Request) -> web.StreamResponse:
     return web.Response(body=css, content_type="text/css", charset="utf-8")
 
 
-def _is_dashboard(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+async def unknown(request: web.Request) -> web.StreamResponse:
+    """Whatever no dashboard route takes: 405 for one of its addresses asked with another
+    method, else 404."""
+    for resource in request.app.router.resources():
+        info = resource.get_info()
+        if not resource.canonical.startswith(PREFIX) or resource.name == UNKNOWN:
+            continue
+        pattern, path = info.get("pattern"), info.get("path")
+        if path == request.path or (pattern is not None and pattern.fullmatch(request.path)):
+            raise web.HTTPMethodNotAllowed(request.method, sorted(route.method for route in resource))
+    raise _NotFound
 
 
-@web.middleware
-async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every dashboard answer: its headers, and pages for what did not go as asked."""
-    if not _is_dashboard(request.path):
-        return await handler(request)
-    response: web.StreamResponse
-    try:
-        response = await handler(request)
-    except _NotSignedIn:
-        response = answers.html(render.unauthorized(_t(request)), 401)
-    except _NotFound:
-        response = answers.html(render.not_found(_t(request)), 404)
-    except query.BadQuery as exc:
-        t = _t(request)
-        message = t("The value of “{name}” in this address is not one the dashboard knows.", name=exc.name)
-        response = answers.html(render.bad_request(t, message), 400)
-    except web.HTTPException as exc:
-        if exc.status != 404:
+def guarded(handler: Handler) -> Handler:
+    """Every dashboard answer: its headers, and pages for what did not go as asked. A wrapper
+    of the dashboard's own routes, not a middleware: the platforms' requests (every ack)
+    should not pay for it."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        response: web.StreamResponse
+        try:
+            response = await handler(request)
+        except _NotSignedIn:
+            response = answers.html(render.unauthorized(_t(request)), 401)
+        except _NotFound:
+            response = answers.html(render.not_found(_t(request)), 404)
+        except query.BadQuery as exc:
+            t = _t(request)
+            message = t(
+                "The value of “{name}” in this address is not one the dashboard knows.", name=exc.name
+            )
+            response = answers.html(render.bad_request(t, message), 400)
+        except web.HTTPException as exc:
             answers.secure(exc)
             raise
-        response = answers.html(render.not_found(_t(request)), 404)
-    except Exception as exc:
-        if request.app[APP_KEY].db_faults(exc) is None:
-            log.exception("dashboard %s failed", request.path)  # ours: a bug to fix
-            response = answers.failed(_t(request))
-        else:
-            log.warning("dashboard %s: database unavailable: %s", request.path, type(exc).__name__)
-            response = answers.html(render.unavailable(_t(request)), 503)
-    answers.secure(response)
-    return response
+        except Exception as exc:
+            if request.app[APP_KEY].db_faults(exc) is None:
+                log.exception("dashboard %s failed", request.path)  # ours: a bug to fix
+                response = answers.failed(_t(request))
+            else:
+                log.warning("dashboard %s: database unavailable: %s", request.path, type(exc).__name__)
+                response = answers.html(render.unavailable(_t(request)), 503)
+        answers.secure(response)
+        return response
+
+    return answer
 
 
 def add_routes(web_app: web.Application) -> None:
-    web_app.middlewares.append(guard)
     r = web_app.router
-    r.add_get(PREFIX, overview)
-    r.add_get(PREFIX + "/signin", sign_in)
-    r.add_post(PREFIX + "/signout", sign_out)
-    r.add_get(PREFIX + "/quarter", quarter)
-    r.add_get(PREFIX + "/static/dashboard.css", stylesheet)
+    r.add_get(PREFIX, guarded(overview))
+    r.add_get(PREFIX + "/signin", guarded(sign_in))
+    r.add_post(PREFIX + "/signout", guarded(sign_out))
+    r.add_get(PREFIX + "/quarter", guarded(quarter))
+    r.add_get(PREFIX + "/static/dashboard.css", guarded(stylesheet))
     # the CSV first: a channel id may hold dots (Teams' do), so the page's pattern matches it too
-    r.add_get(PREFIX + "/channels/{channel_id:[^/]+}.csv", channel_csv)
-    r.add_get(PREFIX + "/channels/{channel_id}", channel)
+    r.add_get(PREFIX + "/channels/{channel_id:[^/]+}.csv", guarded(channel_csv))
+    r.add_get(PREFIX + "/channels/{channel_id}", guarded(channel))
+    # last: what none of the above takes (the router tries resources in this order)
+    r.add_route("*", PREFIX + "/{tail:.*}", guarded(unknown), name=UNKNOWN)
