@@ -36,8 +36,8 @@ from adapters.dashboard import render
 from adapters.dashboard.routes import CSV_MAX_ROWS
 from adapters.http import build_web_app
 from app.bootstrap import assemble
-from bench.dashboard_scale import PAGE_WORDS, SEARCH, Seeded, seed
-from bench.digest_scale import BenchDb, pg_target, sqlite_target
+from bench.dashboard_scale import PAGE_WORDS, SEARCH, Seeded, on_each_database, seed
+from bench.digest_scale import BenchDb
 from bot import directory, signin
 from bot import export as exporting
 from bot.config import load_settings
@@ -187,16 +187,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 async def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     print(f"dashboard_pages: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
-    rows: list[tuple[str, Figure]] = []
-    for name in ("sqlite", "postgres"):
-        if args.db not in (name, "both"):
-            continue
-        target = await sqlite_target() if name == "sqlite" else await pg_target(args.pg_url, args.pg_db)
-        try:
-            rows += [(name, f) for f in await bench_one(target, args)]
-        finally:
-            await target.cleanup()
-    report(rows, args)
+    report(await on_each_database(args, bench_one), args)
     return 0
 
 

@@ -33,7 +33,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -299,20 +299,31 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def main(argv: list[str] | None = None) -> int:
-    args = parse(argv)
-    print(f"dashboard_scale: {args.channels:,} channels, {args.deliverables:,} deliverables; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
-    rows: list[tuple[str, Figure]] = []
+F = TypeVar("F")  # a benchmark's figure
+
+
+async def on_each_database(
+    args: argparse.Namespace, bench: Callable[[BenchDb, argparse.Namespace], Awaitable[list[F]]]
+) -> list[tuple[str, F]]:
+    """`bench` on each database `--db` names (a temporary SQLite file, a PostgreSQL database
+    of its own), each removed after; its figures, by database."""
+    rows: list[tuple[str, F]] = []
     for name in ("sqlite", "postgres"):
         if args.db not in (name, "both"):
             continue
         target = await sqlite_target() if name == "sqlite" else await pg_target(args.pg_url, args.pg_db)
         try:
-            rows += [(name, f) for f in await bench_one(target, args)]
+            rows += [(name, f) for f in await bench(target, args)]
         finally:
             await target.cleanup()
-    report(rows, args)
+    return rows
+
+
+async def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    print(f"dashboard_scale: {args.channels:,} channels, {args.deliverables:,} deliverables; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    report(await on_each_database(args, bench_one), args)
     return 0
 
 

@@ -320,8 +320,23 @@ class PersonRow(Base):
     updated_at: Mapped[datetime]
 
 
-class DashboardLinkRow(Base):
-    """A dashboard sign-in link, under the SHA-256 of its token (bot/signin.py)."""
+class _DashboardGrant:
+    """Who a dashboard link or session is for, under the SHA-256 of its token (bot/signin.py):
+    the columns both tables hold."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    workspace_id: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    private_channels: Mapped[list[str]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class DashboardLinkRow(_DashboardGrant, Base):
+    """A dashboard sign-in link."""
 
     __tablename__ = "dashboard_links"
     __table_args__ = (
@@ -329,33 +344,14 @@ class DashboardLinkRow(Base):
         sa.Index("ix_dashboard_links_expires_at", "expires_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64))
-    platform: Mapped[str] = mapped_column(sa.String(16))
-    workspace_id: Mapped[str] = mapped_column(sa.String(64))
-    user_id: Mapped[str] = mapped_column(sa.String(64))
-    language: Mapped[str] = mapped_column(sa.String(16))
-    private_channels: Mapped[list[str]] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
 
-class DashboardSessionRow(Base):
-    """A signed-in dashboard session, under the SHA-256 of its cookie's token."""
+class DashboardSessionRow(_DashboardGrant, Base):
+    """A signed-in dashboard session, under its cookie's token."""
 
     __tablename__ = "dashboard_sessions"
     __table_args__ = (
         sa.UniqueConstraint("token_hash", name="uq_dashboard_sessions_token_hash"),
         sa.Index("ix_dashboard_sessions_expires_at", "expires_at"),
     )
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64))
-    platform: Mapped[str] = mapped_column(sa.String(16))
-    workspace_id: Mapped[str] = mapped_column(sa.String(64))
-    user_id: Mapped[str] = mapped_column(sa.String(64))
-    language: Mapped[str] = mapped_column(sa.String(16))
-    private_channels: Mapped[list[str]] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
