@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 
 from aiohttp import DummyCookieJar
@@ -36,7 +35,7 @@ from adapters.dashboard import render
 from adapters.dashboard.routes import CSV_MAX_ROWS
 from adapters.http import build_web_app
 from app.bootstrap import assemble
-from bench.dashboard_scale import PAGE_WORDS, SEARCH, Seeded, on_each_database, seed
+from bench.dashboard_scale import PAGE_WORDS, SEARCH, FixedClock, Seeded, on_each_database, seed
 from bench.digest_scale import BenchDb
 from bot import directory, signin
 from bot import export as exporting
@@ -46,14 +45,6 @@ from bot.directory import DeliverableFilter, Viewer
 from storage.database import Database
 
 COOKIE = "outputs_session"
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.t = now
-
-    def now(self) -> datetime:
-        return self.t
 
 
 @dataclass

@@ -24,6 +24,7 @@ from bot.periods import Period
 from bot.ports import ChannelInfo, CountWindow
 from storage.database import Database
 from storage.repository import SqlRepository
+from tests.engine.harness import FixedClock
 from tests.storage.factories import new
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -35,13 +36,8 @@ LOOSE = OutputType(key="note", label="Note", description="Anything worth keeping
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 
 
-class Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
 def services(repo: SqlRepository) -> Services:
-    return Services(repo=repo, clock=Clock(), settings=EngineSettings())
+    return Services(repo=repo, clock=FixedClock(NOW), settings=EngineSettings())
 
 
 def ch(channel_id: str, workspace: str = "T1") -> ChannelKey:
