@@ -138,7 +138,11 @@ class OutputsBot(ActivityHandler):
         if failed is not None and time.monotonic() - failed < TEAM_DETAILS_RETRY_SECONDS:
             return None
         try:
-            connector = await TeamsInfo.get_teams_connector_client(turn)
+            connector = await TeamsInfo.get_teams_connector_client(turn)  # a new client each time
+            # The call runs in a thread that outlives the wait below: it must not go on retrying
+            # (msrest's default: 3 more tries, each allowed 100 s) after we have given up on it.
+            connector.config.retry_policy.retries = 0
+            connector.config.connection.timeout = TEAM_DETAILS_SECONDS
             details = await asyncio.wait_for(
                 asyncio.to_thread(connector.teams.get_team_details, team_id), TEAM_DETAILS_SECONDS
             )
