@@ -2,7 +2,7 @@
 
 Jobs carry only ids (`digest|slack|T1|C1`), live in APScheduler's memory store and are
 rebuilt from the charters at start, when this process changes a charter
-(`Services.charter_changed`) and on every resync tick (changes made by other replicas or by
+(`Services.on_charter_changed`) and on every resync tick (changes made by other replicas or by
 `outputs-bot charter apply`). Nothing is pickled and there are no job-store tables.
 
 A job firing decides nothing by itself: it wakes a *pass*, and the pass asks the tables what
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,11 +100,12 @@ class Scheduler:
         self._again = False
         self._tasks: set[asyncio.Task[object]] = set()
         self.passes = 0
+        self._unhook: Callable[[], None] | None = None
 
     async def start(self) -> None:
         self.aps.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         self.aps.start()
-        self.services.charter_changed = self._charter_changed
+        self._unhook = self.services.on_charter_changed(self._charter_changed)
         await self.resync()
         self.aps.add_job(
             self._tick, IntervalTrigger(seconds=self.tick_seconds), id="tick", next_run_time=datetime.now(UTC)
@@ -116,7 +117,9 @@ class Scheduler:
         A pass cut short leaves its claims to expire: another replica (or our next start)
         posts those digests after the lease.
         """
-        self.services.charter_changed = _ignore
+        if self._unhook is not None:
+            self._unhook()
+            self._unhook = None
         if self.aps.running:
             self.aps.shutdown(wait=False)
         if self._tasks:
@@ -220,7 +223,3 @@ class Scheduler:
         task = asyncio.ensure_future(self._guarded(self.resync()))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _ignore(channel: ChannelKey) -> None:
-    return None

@@ -28,24 +28,29 @@ class EngineSettings:
     public_url: str = ""
 
 
-def _unheard(channel: ChannelKey) -> None:
-    return None
-
-
 @dataclass
 class Services:
     repo: Repository
     clock: Clock
     settings: EngineSettings
-    # Told when a channel's charter or its workspace's roll-up channel changed, so that a
-    # running scheduler rebuilds its jobs at once (other replicas catch up by resyncing).
-    charter_changed: Callable[[ChannelKey], None] = _unheard
     # Told what happened (captures, digests, scheduler lag), for metrics; see bot.observe.
     observer: Observers = field(default_factory=Observers)
     languages: Languages = field(init=False)
+    _charter_listeners: list[Callable[[ChannelKey], None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.languages = Languages(self.repo, lambda: self.clock.now())
+
+    def charter_changed(self, channel: ChannelKey) -> None:
+        """A channel's charter or its workspace's roll-up channel changed: tell whoever listens
+        (a running scheduler rebuilds its jobs at once; other replicas catch up by resyncing)."""
+        for listener in list(self._charter_listeners):
+            listener(channel)
+
+    def on_charter_changed(self, listener: Callable[[ChannelKey], None]) -> Callable[[], None]:
+        """Tell `listener` of every charter change from now on; returns what stops it."""
+        self._charter_listeners.append(listener)
+        return lambda: self._charter_listeners.remove(listener)
 
 
 @dataclass

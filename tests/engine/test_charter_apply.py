@@ -18,7 +18,7 @@ types = [{{ key = "guide", label = "Guide", emoji = "book", target = "1/week" }}
 async def test_apply_saves_through_the_engine_and_tells_the_scheduler(repo):
     d = Dialog(repo)
     told = []
-    d.engine.services.charter_changed = told.append
+    d.engine.services.on_charter_changed(told.append)
     charters = charter_file.load(FILE, "c.toml")
 
     assert await charter_file.apply(d.engine.services, charters, "ops", "c.toml") == 1
