@@ -35,7 +35,16 @@ from adapters.dashboard import render
 from adapters.dashboard.routes import CSV_MAX_ROWS
 from adapters.http import build_web_app
 from app.bootstrap import assemble
-from bench.dashboard_scale import PAGE_WORDS, SEARCH, FixedClock, Seeded, on_each_database, seed
+from bench.dashboard_scale import (
+    PAGE_WORDS,
+    SEARCH,
+    FixedClock,
+    Seeded,
+    on_each_database,
+    seed,
+    workspace_arguments,
+    workspace_size,
+)
 from bench.digest_scale import BenchDb
 from bot import directory, signin
 from bot import export as exporting
@@ -157,22 +166,8 @@ def report(rows: list[tuple[str, Figure]], args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     doc = __doc__ or ""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], prog="python -m bench.dashboard_pages")
-    p.add_argument("--channels", type=int, default=500)
-    p.add_argument("--deliverables", type=int, default=1_000_000)
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    p.add_argument("--quick", action="store_true", help="50 channels and 50,000 deliverables")
-    p.add_argument("--repeat", type=int, default=10)
-    p.add_argument(
-        "--pg-url",
-        default="postgresql://postgres@127.0.0.1:5432/test",
-        help="an administrator connection; the bench creates its own database next to it",
-    )
-    p.add_argument("--pg-db", default="outputs_dashboard_pages_bench", help="its own database, dropped after")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.channels, args.deliverables = 50, 50_000
-    return args
+    p = workspace_arguments("python -m bench.dashboard_pages", doc, 10, "outputs_dashboard_pages_bench")
+    return workspace_size(p.parse_args(argv))
 
 
 async def main(argv: list[str] | None = None) -> int:

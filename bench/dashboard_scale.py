@@ -278,25 +278,33 @@ def report(rows: list[tuple[str, Figure]], args: argparse.Namespace) -> None:
     print(f"\n{args.repeat} runs each after one warm-up; statements exclude transaction control.")
 
 
-def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    doc = __doc__ or ""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], prog="python -m bench.dashboard_scale")
+def workspace_arguments(prog: str, doc: str, repeat: int, pg_db: str) -> argparse.ArgumentParser:
+    """The options both dashboard benchmarks take: the workspace's size, the databases, runs."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], prog=prog)
     p.add_argument("--channels", type=int, default=500)
     p.add_argument("--deliverables", type=int, default=1_000_000)
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--quick", action="store_true", help="50 channels and 50,000 deliverables")
-    p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--plans", action="store_true", help="print the query plans of each call")
+    p.add_argument("--repeat", type=int, default=repeat)
     p.add_argument(
         "--pg-url",
         default="postgresql://postgres@127.0.0.1:5432/test",
         help="an administrator connection; the bench creates its own database next to it",
     )
-    p.add_argument("--pg-db", default="outputs_dashboard_bench", help="the database it creates and drops")
-    args = p.parse_args(argv)  # fmt: skip
+    p.add_argument("--pg-db", default=pg_db, help="the database it creates and drops")
+    return p
+
+
+def workspace_size(args: argparse.Namespace) -> argparse.Namespace:
     if args.quick:
         args.channels, args.deliverables = 50, 50_000
     return args
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = workspace_arguments("python -m bench.dashboard_scale", __doc__ or "", 5, "outputs_dashboard_bench")
+    p.add_argument("--plans", action="store_true", help="print the query plans of each call")
+    return workspace_size(p.parse_args(argv))
 
 
 F = TypeVar("F")  # a benchmark's figure
