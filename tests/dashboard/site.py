@@ -26,7 +26,8 @@ from bot.deliverable import NewDeliverable, Status, Via, make_title
 from bot.directory import Viewer
 from bot.ports import ChannelInfo
 from storage.database import Database
-from tests.engine.harness import PLATFORM, FixedClock
+from tests.clock import FakeClock
+from tests.engine.harness import PLATFORM
 
 PUBLIC_URL = "https://outputs.example"
 W1, W2 = "T1", "T2"
@@ -43,7 +44,7 @@ def key(channel_id: str, workspace: str = W1) -> ChannelKey:
 class Site:
     app: App
     http: TestClient
-    clock: FixedClock
+    clock: FakeClock
 
     @property
     def services(self) -> Services:
@@ -120,9 +121,9 @@ def session_of(resp: ClientResponse) -> str:
 
 
 @asynccontextmanager
-async def open_site(db: Database, clock: FixedClock | None = None) -> AsyncIterator[Site]:
+async def open_site(db: Database, clock: FakeClock | None = None) -> AsyncIterator[Site]:
     env = {"DATABASE_URL": db.url, "OUTPUTS_CONFIG": "", "OUTPUTS_SERVER__PUBLIC_URL": PUBLIC_URL}
-    clock = clock or FixedClock(NOW)
+    clock = clock or FakeClock(NOW)
     app = assemble(load_settings(env=env), db, clock)
     http = TestClient(TestServer(build_web_app(app, [])), cookie_jar=DummyCookieJar())
     await http.start_server()

@@ -33,7 +33,7 @@ from bot.deliverable import NewDeliverable, Status, Via
 from bot.directory import Viewer
 from bot.ports import ChannelInfo
 from storage.database import Database
-from tests.engine.harness import FixedClock
+from tests.clock import FakeClock
 
 CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -109,7 +109,7 @@ async def server(db: Database) -> AsyncIterator[tuple[App, str]]:
     if CHROMIUM is None:
         pytest.fail("CI is set and chromium is not installed: .ci/run installs it")
     settings = load_settings(env={"DATABASE_URL": db.url, "OUTPUTS_CONFIG": ""})
-    app = assemble(settings, db, FixedClock(NOW))
+    app = assemble(settings, db, FakeClock(NOW))
     await seed(app)
     srv = TestServer(build_web_app(app, []), host="127.0.0.1")
     await srv.start_server()

@@ -7,7 +7,7 @@ what the engine answered, as plain text, so a test reads like the user's experie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.charter import ChannelKey
 from bot.context import EngineSettings
@@ -27,20 +27,10 @@ from bot.events import (
 )
 from bot.markup import to_plain
 from bot.ports import ChannelInfo, MessageSnapshot, Repository
+from tests.clock import FakeClock
 
 PLATFORM, WORKSPACE = "test", "W1"
 ADMIN = "UADMIN"
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.t = now
-
-    def now(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> None:
-        self.t += timedelta(**kw)
 
 
 @dataclass
@@ -65,7 +55,7 @@ def key(channel: str = "C1", workspace: str = WORKSPACE) -> ChannelKey:
 
 class Dialog:
     def __init__(self, repo: Repository, now: datetime | None = None, **settings: object) -> None:
-        self.clock = FixedClock(now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # a Monday
+        self.clock = FakeClock(now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # a Monday
         self.engine = Engine(repo, self.clock, EngineSettings(**settings))  # type: ignore[arg-type]
         self.repo = repo
         self.gateway = FakeGateway()

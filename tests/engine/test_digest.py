@@ -92,9 +92,9 @@ async def test_sparkline_counts_previous_periods(d):
 
 
 async def test_month_target_is_month_to_date(d):
-    d.clock.t = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    d.clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
     await d.text("U1", "deliver idea A")
-    d.clock.t = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+    d.clock.set(datetime(2026, 12, 15, 9, 0, tzinfo=UTC))
     await d.text("U1", "deliver idea B")
     dg = await digest_of(d)
     idea = next(line for line in dg.lines if line.key == "idea")

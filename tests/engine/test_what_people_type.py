@@ -135,19 +135,19 @@ async def test_4_changing_the_schedule_after_a_digest_posts_nothing_again(d, loc
     await said(d, ADMIN, f"language {locale}", locale)
     poster = RecordingPoster()
     services = d.engine.services
-    d.clock.t = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Friday 16:00 in Paris
-    await run_pass(services, poster, d.clock.t)
+    d.clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))  # Friday 16:00 in Paris
+    await run_pass(services, poster, d.clock.now())
     assert len(poster.of_kind("digest")) == 1
     d.clock.advance(days=3)
     assert pick(locale, "Digest:", "Récapitulatif :") in await said(d, ADMIN, change, locale)
     for _ in range(3):
         d.clock.advance(hours=8)
-        await run_pass(services, poster, d.clock.t)
+        await run_pass(services, poster, d.clock.now())
     assert len(poster.of_kind("digest")) == 1, [r.text for r, _ in poster.sent]
     # the next digest comes at the new time and covers from where the last one ended
-    while d.clock.t < datetime(2026, 12, 5, 0, 0, tzinfo=UTC):  # a scheduler waking each hour
+    while d.clock.now() < datetime(2026, 12, 5, 0, 0, tzinfo=UTC):  # a scheduler waking each hour
         d.clock.advance(hours=1)
-        await run_pass(services, poster, d.clock.t)
+        await run_pass(services, poster, d.clock.now())
     digests = poster.of_kind("digest")
     assert len(digests) == 2
     late = pick(locale, "Posted late", "Publié en retard")
@@ -217,7 +217,7 @@ async def test_8_private_messages_follow_the_reader_not_the_charter(d):
     await d.text("UFR", "deliver solution Une piste problem=x")
     d.clock.advance(hours=25)
     poster = RecordingPoster()
-    await run_pass(d.engine.services, poster, d.clock.t)
+    await run_pass(d.engine.services, poster, d.clock.now())
     [reminder] = poster.direct()
     assert reminder.lang == "fr", reminder
     assert reminder.text.startswith("Il manque encore à votre brouillon #1"), reminder.text
@@ -280,9 +280,9 @@ async def test_12_help_drafts_reminders_setup_and_untargeted_types(d, locale):
     note = next(line for line in out.splitlines() if line.startswith(("▫️ Note", "🔴 Note")))
     assert note.startswith("▫️") and "(no target)" in note  # the digest is in the charter's language
     # the behind-target reminder names the time zone of the time it gives
-    d.clock.t = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday 16:00 Paris, 2 days before
+    d.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # Wednesday 16:00 Paris, 2 days before
     poster = RecordingPoster()
-    await run_pass(d.engine.services, poster, d.clock.t)
+    await run_pass(d.engine.services, poster, d.clock.now())
     [nudge] = [r for r, _ in poster.sent if r.kind == "nudge" and r.audience == Audience.CHANNEL]
     assert "Friday 27 November 16:00 (Europe/Paris)" in nudge.text
 

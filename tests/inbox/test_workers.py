@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from bot.inbox import Entry, Handler, Inbox, InboxPolicy, Item, Workers
 from storage.database import Database
 from storage.inbox import SqlInbox
 from storage.models import InboxRow
+from tests.clock import FakeClock
 
 KIND = "test.work"
 PASSING = "the fake service was not answering"
@@ -33,16 +34,6 @@ class Bug(Exception):
 
 def classify(exc: BaseException) -> str | None:
     return PASSING if isinstance(exc, Passing) else None
-
-
-class ShiftedClock:
-    """The real clock, moved forward by what a test adds to `offset`."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 @dataclass
@@ -69,9 +60,9 @@ class Recorder:
 
 
 def workers(
-    db: Database, handler: Handler, policy: InboxPolicy = POLICY, clock: ShiftedClock | None = None
+    db: Database, handler: Handler, policy: InboxPolicy = POLICY, clock: FakeClock | None = None
 ) -> Workers:
-    inbox = Inbox(SqlInbox(db), clock or ShiftedClock(), policy)
+    inbox = Inbox(SqlInbox(db), clock or FakeClock(), policy)
     return Workers(inbox, {KIND: handler}, classify)
 
 
@@ -111,10 +102,10 @@ async def test_a_passing_fault_is_retried_after_backoff_and_finishes(db: Databas
 async def test_past_the_horizon_the_entry_fails_and_the_person_is_told_once(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = ShiftedClock()
+    clock = FakeClock()
 
     def always_down(item: Item) -> None:
-        clock.offset += timedelta(minutes=25)  # each try costs 25 minutes of a one-hour horizon
+        clock.advance(minutes=25)  # each try costs 25 minutes of a one-hour horizon
         raise Passing("still down")
 
     handler = Recorder(always_down)
@@ -204,7 +195,7 @@ async def test_stop_leaves_pending_entries_for_another_pool_to_finish(db: Databa
 
 async def test_an_entry_held_by_a_pool_that_died_is_taken_over_when_its_lease_lapses(db: Database) -> None:
     store = SqlInbox(db)
-    clock = ShiftedClock()
+    clock = FakeClock()
     await store.put(Entry("slack", KIND, "ev-1", {"name": "ev-1"}, "message-A"), clock.now())
     await store.put(Entry("slack", KIND, "ev-2", {"name": "ev-2"}, "message-A"), clock.now())
     # a replica claimed the first, then was killed: nothing will ever finish it
@@ -213,7 +204,7 @@ async def test_an_entry_held_by_a_pool_that_died_is_taken_over_when_its_lease_la
     pool = workers(db, handler, clock=clock)
     assert await pool.run_once() is False  # while the lease runs, nothing of that message moves
     assert handler.runs == []
-    clock.offset += timedelta(minutes=3)  # the lease has lapsed
+    clock.advance(minutes=3)  # the lease has lapsed
     await run_until_drained(pool)
     assert handler.runs == [(held.id, 2), (2, 1)]
     assert [status for _, status, _, _ in await rows(db)] == ["done", "done"]

@@ -13,7 +13,7 @@ from bot.context import EngineSettings, Services
 from bot.deliverable import NewDeliverable, Status, Via
 from bot.events import Audience, Reply
 from bot.ports import ChannelInfo, Repository
-from tests.engine.harness import FixedClock as Clock
+from tests.clock import FakeClock as Clock
 
 PLATFORM, WORKSPACE = "test", "W1"
 
@@ -148,4 +148,3 @@ class VirtualTime:
                 self.t = max(self.t, wake)
                 fut.set_result(None)
         return task.result()
-

@@ -31,7 +31,7 @@ async def test_one_job_per_charter_at_its_own_time_and_an_alarm_that_posts(repo)
         assert job.next_run_time.astimezone(c.tz).time() == time(9, 30)
         assert job.misfire_grace_time is None and job.coalesce
         # Time passes to the digest; the alarm rings (now, instead of next Monday).
-        clock.t = next_fire(c.schedule, c.tz, MONDAY)
+        clock.set(next_fire(c.schedule, c.tz, MONDAY))
         job.modify(next_run_time=datetime.now(UTC))
         s.aps.wakeup()
         await asyncio.wait_for(poster.got.wait(), 10)
@@ -40,7 +40,7 @@ async def test_one_job_per_charter_at_its_own_time_and_an_alarm_that_posts(repo)
     [(reply, channel)] = poster.sent
     assert reply.kind == "digest" and channel.channel_id == "C1"
     [run] = await repo.digest_runs()
-    assert run.status == "sent" and run.period_end == clock.t
+    assert run.status == "sent" and run.period_end == clock.now()
 
 
 async def test_charter_changes_reach_the_jobs(repo):

@@ -51,7 +51,7 @@ async def test_hundred_weeks_one_digest_per_channel_and_period(repo):
     shifts = (timedelta(hours=-1), timedelta(0), timedelta(minutes=30))
     moments = sorted({t + d for _, t in fires for d in shifts})
     for moment in moments:
-        clock.t = moment
+        clock.set(moment)
         await run_pass(svc, poster, moment)
 
     runs = await repo.digest_runs()

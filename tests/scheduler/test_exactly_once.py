@@ -74,7 +74,7 @@ async def test_catch_up_after_downtime_posts_only_the_newest_late(repo):
     s = Scheduler(services(repo, clock), poster, FAST)
     await s.run()
     assert poster.sent == []
-    clock.t = FRIDAY + timedelta(weeks=3, days=1)  # down for three digests and a day
+    clock.set(FRIDAY + timedelta(weeks=3, days=1))  # down for three digests and a day
     await s.run()
     [(reply, _)] = poster.of_kind("digest")
     assert "Posted late" in reply.text and "3 earlier digests were missed" in reply.text

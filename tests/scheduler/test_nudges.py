@@ -16,7 +16,7 @@ WEDNESDAY = FRIDAY - timedelta(days=2)  # the behind reminder: two days before, 
 
 async def passes(svc, poster, *moments: datetime) -> None:
     for m in moments:
-        svc.clock.t = m
+        svc.clock.set(m)
         await run_pass(svc, poster, m)
 
 

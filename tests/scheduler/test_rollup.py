@@ -47,8 +47,8 @@ async def test_portfolio_after_the_digests_once(repo):
 
     await run_pass(svc, poster, FRIDAY + timedelta(minutes=10))
     assert len(poster.of_kind("rollup")) == 1
-    svc.clock.t = FRIDAY + timedelta(weeks=1)
-    await run_pass(svc, poster, svc.clock.t)
+    svc.clock.set(FRIDAY + timedelta(weeks=1))
+    await run_pass(svc, poster, svc.clock.now())
     assert len(poster.of_kind("rollup")) == 2
 
 

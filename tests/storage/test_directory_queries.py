@@ -24,7 +24,7 @@ from bot.periods import Period
 from bot.ports import ChannelInfo, CountWindow
 from storage.database import Database
 from storage.repository import SqlRepository
-from tests.engine.harness import FixedClock
+from tests.clock import FakeClock
 from tests.storage.factories import new
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -37,7 +37,7 @@ CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 
 
 def services(repo: SqlRepository) -> Services:
-    return Services(repo=repo, clock=FixedClock(NOW), settings=EngineSettings())
+    return Services(repo=repo, clock=FakeClock(NOW), settings=EngineSettings())
 
 
 def ch(channel_id: str, workspace: str = "T1") -> ChannelKey:

@@ -27,7 +27,7 @@ from app.bootstrap import App, assemble
 from bot.config import Settings, load_settings
 from bot.inbox import Workers
 from storage.database import Database
-from tests.engine.harness import FixedClock
+from tests.clock import FakeClock
 from tests.teams.fake_connector import FakeConnector
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,8 +52,10 @@ class Teams:
         url: str,
         app: App,
         workers: Workers,
+        clock: FakeClock,
     ):
         self.server = server
+        self.clock = clock
         self.client = client
         self.connector = connector
         self.service_url = url
@@ -95,14 +97,15 @@ async def start_teams(db: Database, settings: Settings, **server_options: Any) -
     connector = FakeConnector()
     fake = TestServer(connector.app())
     await fake.start_server()
-    app = assemble(settings, db, FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))  # a Monday
+    clock = FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # a Monday
+    app = assemble(settings, db, clock)
     server = TeamsServer(app, settings, graph_url=str(fake.make_url("/graph")), **server_options)
     client = TestClient(TestServer(build_web_app(app, [server])))
     await client.start_server()
     workers = inbox_workers(app, [server])
     workers.start()
     try:
-        yield Teams(server, client, connector, str(fake.make_url("/")), app, workers)
+        yield Teams(server, client, connector, str(fake.make_url("/")), app, workers, clock)
     finally:
         await workers.stop()
         await server.stop()

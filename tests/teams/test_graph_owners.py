@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from adapters.teams.owners import (
 from bot.charter import ChannelKey
 from bot.config import ConfigError, Settings, TeamsSettings, load_settings
 from storage.database import Database
+from tests.clock import FakeClock
 from tests.teams.conftest import Teams, anonymous_settings, start_teams
 from tests.teams.graph_fakes import APP_ID, APP_PASSWORD, Microsoft, microsoft
 
@@ -35,14 +37,7 @@ OTHER_GROUP = "7d3c1b2a-0f9e-4d8c-b7a6-5e4f3d2c1b0a"
 GENERAL = ChannelKey(platform="teams", workspace_id=TENANT, channel_id=TEAM)
 OWNER = "owner-aad-id"
 MEMBER = "member-aad-id"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -64,8 +59,10 @@ def app_settings(ms: Microsoft, **env: str) -> Settings:
     )
 
 
-def owners_for(ms: Microsoft, clock: Clock | None = None, **env: str) -> TeamOwners:
-    return TeamOwners(app_token_source(app_settings(ms, **env).teams), ms.graph_url, clock or Clock())
+def owners_for(ms: Microsoft, clock: FakeClock | None = None, **env: str) -> TeamOwners:
+    return TeamOwners(
+        app_token_source(app_settings(ms, **env).teams), ms.graph_url, (clock or FakeClock(START)).seconds
+    )
 
 
 # --- the setting ---------------------------------------------------------------------------------
@@ -161,14 +158,14 @@ async def test_owners_are_the_members_with_the_owner_role_on_every_page(ms: Micr
 
 
 async def test_answers_are_kept_for_five_minutes(ms: Microsoft) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     owners = owners_for(ms, clock)
     assert await owners.owners(TENANT, GROUP) == {OWNER}
     ms.graph.add_team(GROUP, owners=[OWNER, MEMBER], others=[])
-    clock.t += CACHE_SECONDS - 1
+    clock.advance(seconds=CACHE_SECONDS - 1)
     assert await owners.owners(TENANT, GROUP) == {OWNER}
     assert len(ms.graph.calls) == 1
-    clock.t += 2
+    clock.advance(seconds=2)
     assert await owners.owners(TENANT, GROUP) == {OWNER, MEMBER}
     assert len(ms.graph.calls) == 2
     assert CACHE_SECONDS == 300
@@ -188,22 +185,22 @@ async def test_without_consent_nobody_is_an_owner_and_a_warning_is_logged(
 async def test_a_failure_keeps_the_last_answer_and_asks_again_a_little_later(
     ms: Microsoft, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     owners = owners_for(ms, clock)
     assert await owners.owners(TENANT, GROUP) == {OWNER}
-    clock.t += CACHE_SECONDS + 1
+    clock.advance(seconds=CACHE_SECONDS + 1)
     ms.graph.status = 403
     with caplog.at_level(logging.WARNING, logger="adapters.teams.owners"):
         assert await owners.owners(TENANT, GROUP) == {OWNER}
-        clock.t += RETRY_SECONDS - 1
+        clock.advance(seconds=RETRY_SECONDS - 1)
         assert await owners.owners(TENANT, GROUP) == {OWNER}  # not asked: one warning, one call
         assert len(caplog.records) == 1 and len(ms.graph.calls) == 2
-        clock.t += 2
+        clock.advance(seconds=2)
         assert await owners.owners(TENANT, GROUP) == {OWNER}  # asked again, refused again
     assert len(caplog.records) == 2 and len(ms.graph.calls) == 3
     ms.graph.status = 200
     ms.graph.add_team(GROUP, owners=[MEMBER], others=[OWNER])
-    clock.t += RETRY_SECONDS + 1
+    clock.advance(seconds=RETRY_SECONDS + 1)
     assert await owners.owners(TENANT, GROUP) == {MEMBER}
     assert len(ms.login.token_requests) == 1  # msal's token served every attempt
 
@@ -211,12 +208,12 @@ async def test_a_failure_keeps_the_last_answer_and_asks_again_a_little_later(
 async def test_a_graph_that_does_not_answer_in_time_is_no_answer(
     ms: Microsoft, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     owners = owners_for(ms, clock)
     assert await owners.owners(TENANT, GROUP) == {OWNER}  # token and roster, before the hang
     monkeypatch.setattr("adapters.teams.owners.TIMEOUT_SECONDS", 0.2)
     ms.graph.delay = 5.0
-    clock.t += CACHE_SECONDS + 1
+    clock.advance(seconds=CACHE_SECONDS + 1)
     with caplog.at_level(logging.WARNING, logger="adapters.teams.owners"):
         assert await owners.owners(TENANT, GROUP) == {OWNER}  # the last answer
         assert await owners.owners(TENANT, OTHER_GROUP) == frozenset()  # none yet

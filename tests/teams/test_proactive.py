@@ -25,8 +25,8 @@ async def test_the_scheduler_posts_the_digest_through_the_stored_reference(teams
     await teams.command('type add solution "Problem solved" target=3/week')
     await teams.command("schedule mon 08:00 UTC")
     teams.connector.calls.clear()
-    clock = teams.app.engine.services.clock
-    clock.t = clock.t.replace(day=30, hour=8, minute=5)  # type: ignore[attr-defined]  # next Monday
+    clock = teams.clock
+    clock.advance(days=7, hours=-1, minutes=5)  # next Monday, 08:05
     [outcome] = await post_due(teams.app.engine.services, teams.server.poster, clock.now())
     assert outcome.status == "sent" and outcome.message_id
     [post] = teams.connector.activities()
@@ -82,8 +82,8 @@ async def test_a_rate_limited_digest_is_held_back_by_the_fanout_then_sent(teams:
         now[0] += seconds
 
     fanout = Fanout(Pace(per_workspace={"teams": 25.0}), clock=lambda: now[0], sleep=sleep)
-    clock = teams.app.engine.services.clock
-    clock.t = clock.t.replace(day=30, hour=8, minute=5)  # type: ignore[attr-defined]  # next Monday
+    clock = teams.clock
+    clock.advance(days=7, hours=-1, minutes=5)  # next Monday, 08:05
     [outcome] = await post_due(teams.app.engine.services, teams.server.poster, clock.now(), fanout=fanout)
     assert outcome.status == "sent" and outcome.message_id
     assert len(teams.connector.activities()) == 6  # five refusals, then the digest
