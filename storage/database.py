@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import migrations
+from storage import sqlite_driver
 from storage.write_turn import WriteTurn
 
 DEFAULT_URL = "sqlite+aiosqlite:///outputs.db"
@@ -109,6 +110,9 @@ class Database:
         engine_options.setdefault("hide_parameters", True)
         if connect_args:
             engine_options["connect_args"] = {**connect_args, **engine_options.get("connect_args", {})}
+        if self.dialect == "sqlite":
+            args, kwargs = engine_url.get_dialect()().create_connect_args(engine_url)
+            engine_options.setdefault("async_creator", sqlite_driver.connector(*args, **kwargs))
         self.engine: AsyncEngine = create_async_engine(engine_url, **engine_options)
         if self.dialect == "sqlite":
             _tune_sqlite(self.engine)
