@@ -243,11 +243,12 @@ class Workers:
         await self._finish_done()
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until nothing is pending or running (tests, benchmarks)."""
+        """Wait until nothing is pending or running (tests, benchmarks), here included: an
+        entry given up on is marked failed before the person is told."""
         async with asyncio.timeout(timeout):
             while True:
                 stats = await self.inbox.store.stats()
-                if not stats.pending and not stats.running:
+                if not stats.pending and not stats.running and not self._running:
                     return
                 self.inbox.bell.ring()
                 await asyncio.sleep(0.02)
