@@ -2,14 +2,16 @@
 
 aiosqlite runs every call on a thread of the connection's own, and SQLAlchemy's aiosqlite
 adapter makes four calls per statement: open a cursor, execute, fetch the rows, close the
-cursor. Each is a hand-off to that thread and back to the event loop (a queue, a futex,
-a wake-up of the loop), and on a busy bot the hand-offs, not SQLite, were what a statement
-cost (docs/ARCHITECTURE.md, "SQLite and the write turn"). Here the cursor SQLAlchemy gets does all four in one
-trip and keeps the rows, which SQLAlchemy's adapter reads whole anyway.
+cursor. Each is a hand-off to that thread and back to the event loop (a queue, a futex, a
+wake-up of the loop); for the short statements the bot runs, the hand-offs cost more than
+SQLite's own work (docs/ARCHITECTURE.md, "SQLite and the write turn"). Here the cursor
+SQLAlchemy gets does all four in one trip and keeps the rows, which SQLAlchemy's adapter
+reads whole anyway. A server-side cursor (`stream`) gets them whole too: nothing streams
+from SQLite here (exports page with keysets).
 
-What it relies on of aiosqlite beyond its documented API: `Connection._execute(fn, *args)`
-(run `fn` on the connection's thread) and `Connection._conn` (the sqlite3 connection there),
-the pin in pyproject.toml keeps to the versions that have them.
+What it uses of aiosqlite beyond its documented API: `Connection._execute(fn, *args)` (run
+`fn` on the connection's thread), `Connection._conn` (the sqlite3 connection there) and
+`Connection._thread`; pyproject.toml pins aiosqlite to the versions that have them.
 """
 
 from __future__ import annotations
