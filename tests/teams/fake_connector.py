@@ -63,7 +63,7 @@ class FakeConnector:
     # (route, conversation or "" for any) → the next answers to spoil
     spoiled: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     spoilt: list[tuple[str, str]] = field(default_factory=list)  # (route, fault) of each spoiled call
-    hang_seconds: float = 1.0
+    hang_seconds: float = 4.0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
